@@ -1,0 +1,290 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+SORT multi-object tracking of face boxes (after Bewley et al., 2016).
+
+Each track runs a constant-velocity Kalman filter on ``(u, v, s, r)``: box
+centre, area and aspect ratio ``w / h`` (aspect has no velocity). Every frame
+all tracks are predicted, detections are assigned to tracks by maximum total
+IoU (Hungarian algorithm) and unmatched detections start new tracks.
+
+Differences from abewley/sort, on purpose:
+
+* ids are counted per tracker instance (from 1, never reused), not per class;
+* boxes are ``(x, y, w, h)`` as everywhere in emotion_ros, also in
+  :func:`iou_batch`;
+* a track, once confirmed (``min_hits`` consecutive hits, or any hit during the
+  tracker's first ``min_hits`` frames), stays confirmed; it is reported every
+  frame it is matched and also while it *coasts* through up to ``max_age``
+  missed frames, at its predicted box (``time_since_update > 0``). So a face
+  keeps its id through a missed detection or two and downstream still gets a
+  box for it. After ``max_age`` misses the track is deleted and the face, if it
+  comes back, gets a new id.
+"""
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from emotion_ros.core.detection import Detection
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+# Measurement noise of (u, v, s, r): pixels^2 for the centre, larger for
+# area (pixels^4) and aspect, as in SORT.
+_MEASUREMENT_VARIANCE = np.array([1.0, 1.0, 10.0, 10.0])
+# Initial state variance: 10 for the measured part, 1e4 for the unobserved velocities.
+_INITIAL_VARIANCE = np.array([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
+# Process noise per frame: 1 for (u, v, s, r), 0.01 for (du, dv), 1e-4 for ds.
+_PROCESS_VARIANCE = np.array([1.0, 1.0, 1.0, 1.0, 0.01, 0.01, 1e-4])
+# Smallest area a predicted box may shrink to, pixels^2.
+_MIN_AREA = 1.0
+
+# x_{k+1} = F x_k with state (u, v, s, r, du, dv, ds); we observe (u, v, s, r).
+_F = np.eye(7)
+_F[0, 4] = _F[1, 5] = _F[2, 6] = 1.0
+_H = np.eye(4, 7)
+
+
+@dataclass(frozen=True)
+class Track:
+    """
+    A tracked face as reported by :meth:`SortTracker.update`.
+
+    :param id: track id, >= 1, unique within one tracker.
+    :param x: left edge of the filtered (or, when coasting, predicted) box, pixels.
+    :param y: top edge, pixels.
+    :param w: width, pixels.
+    :param h: height, pixels.
+    :param score: score of the last detection matched to the track, 0..1.
+    :param hits: number of detections matched to the track so far.
+    :param time_since_update: frames since the last matched detection (0 = matched now).
+    """
+
+    id: int  # noqa: A003 (the field name is part of the agreed API)
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float
+    hits: int
+    time_since_update: int
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """
+        Return the box.
+
+        :returns: ``(x, y, w, h)``.
+        """
+        return (self.x, self.y, self.w, self.h)
+
+
+def xywh_to_xyxy(boxes: np.ndarray) -> np.ndarray:
+    """
+    Convert ``(x, y, w, h)`` boxes to corners ``(x1, y1, x2, y2)``.
+
+    :param boxes: array (..., 4).
+    :returns: float array (..., 4).
+    """
+    b = np.asarray(boxes, dtype=float)
+    return np.concatenate([b[..., :2], b[..., :2] + b[..., 2:4]], axis=-1)
+
+
+def xyxy_to_xywh(boxes: np.ndarray) -> np.ndarray:
+    """
+    Convert corner boxes ``(x1, y1, x2, y2)`` to ``(x, y, w, h)``.
+
+    :param boxes: array (..., 4).
+    :returns: float array (..., 4).
+    """
+    b = np.asarray(boxes, dtype=float)
+    return np.concatenate([b[..., :2], b[..., 2:4] - b[..., :2]], axis=-1)
+
+
+def xywh_to_z(box: np.ndarray) -> np.ndarray:
+    """
+    Convert ``(x, y, w, h)`` to the filter's measurement ``(u, v, s, r)``.
+
+    :param box: array (..., 4) with w, h > 0.
+    :returns: float array (..., 4): centre u, v, area s = w * h, aspect r = w / h.
+    """
+    b = np.asarray(box, dtype=float)
+    w, h = b[..., 2], b[..., 3]
+    return np.stack([b[..., 0] + w / 2.0, b[..., 1] + h / 2.0, w * h, w / h], axis=-1)
+
+
+def z_to_xywh(z: np.ndarray) -> np.ndarray:
+    """
+    Convert ``(u, v, s, r)`` back to ``(x, y, w, h)``.
+
+    :param z: array (..., 4) with s, r > 0 (larger entries, e.g. a full state, are ignored).
+    :returns: float array (..., 4).
+    """
+    z = np.asarray(z, dtype=float)
+    w = np.sqrt(z[..., 2] * z[..., 3])
+    h = np.divide(z[..., 2], w, out=np.zeros_like(w), where=w > 0)
+    return np.stack([z[..., 0] - w / 2.0, z[..., 1] - h / 2.0, w, h], axis=-1)
+
+
+def iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """
+    Intersection over union of every box in ``a`` with every box in ``b``.
+
+    :param a: array (N, 4) of ``(x, y, w, h)`` boxes.
+    :param b: array (M, 4) of ``(x, y, w, h)`` boxes.
+    :returns: float array (N, M) in 0..1 (0 where the union is empty).
+    """
+    a = xywh_to_xyxy(np.asarray(a, dtype=float).reshape(-1, 4))[:, None, :]
+    b = xywh_to_xyxy(np.asarray(b, dtype=float).reshape(-1, 4))[None, :, :]
+    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = iw * ih
+    area_a = np.clip(a[..., 2] - a[..., 0], 0, None) * np.clip(a[..., 3] - a[..., 1], 0, None)
+    area_b = np.clip(b[..., 2] - b[..., 0], 0, None) * np.clip(b[..., 3] - b[..., 1], 0, None)
+    union = area_a + area_b - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+class _KalmanBoxTrack:
+    """One track: its Kalman filter state and bookkeeping."""
+
+    def __init__(self, track_id: int, box: np.ndarray, score: float) -> None:
+        """
+        Start a track at a detected box.
+
+        :param track_id: the new track's id.
+        :param box: ``(x, y, w, h)`` with w, h > 0.
+        :param score: detection score.
+        """
+        self.id = track_id
+        self.x = np.zeros(7)
+        self.x[:4] = xywh_to_z(box)
+        self.p = np.diag(_INITIAL_VARIANCE)
+        self.score = score
+        self.hits = 1
+        self.hit_streak = 1
+        self.time_since_update = 0
+        self.confirmed = False
+
+    def predict(self) -> bool:
+        """
+        Advance the state one frame.
+
+        :returns: False when the state became invalid (not finite).
+        """
+        if self.x[2] + self.x[6] <= 0.0:
+            self.x[6] = 0.0  # do not let the area velocity drive the area negative
+        self.x = _F @ self.x
+        self.p = _F @ self.p @ _F.T + np.diag(_PROCESS_VARIANCE)
+        self.x[2] = max(self.x[2], _MIN_AREA)
+        if self.time_since_update > 0:
+            self.hit_streak = 0
+        self.time_since_update += 1
+        return bool(np.all(np.isfinite(self.x)) and np.all(np.isfinite(self.p)))
+
+    def update(self, box: np.ndarray, score: float) -> None:
+        """
+        Correct the state with a matched detection.
+
+        :param box: ``(x, y, w, h)`` with w, h > 0.
+        :param score: detection score.
+        """
+        innovation = xywh_to_z(box) - _H @ self.x
+        s = _H @ self.p @ _H.T + np.diag(_MEASUREMENT_VARIANCE)
+        gain = np.linalg.solve(s, _H @ self.p).T  # P H^T S^-1 (S and P symmetric)
+        self.x = self.x + gain @ innovation
+        self.p = (np.eye(7) - gain @ _H) @ self.p
+        self.p = (self.p + self.p.T) / 2.0
+        self.x[2] = max(self.x[2], _MIN_AREA)
+        self.score = score
+        self.hits += 1
+        self.hit_streak += 1
+        self.time_since_update = 0
+
+    def box(self) -> np.ndarray:
+        """
+        Return the current box estimate.
+
+        :returns: ``(x, y, w, h)``.
+        """
+        return z_to_xywh(self.x[:4])
+
+
+class SortTracker:
+    """SORT tracker: call :meth:`update` once per frame, with or without detections."""
+
+    def __init__(self, max_age: int = 5, min_hits: int = 3, iou_threshold: float = 0.3) -> None:
+        """
+        Create an empty tracker.
+
+        :param max_age: frames a track survives (and is reported, predicted)
+            without a matched detection, >= 0.
+        :param min_hits: consecutive matched frames before a new track is
+            reported, >= 0 (all tracks are reported in the first min_hits frames).
+        :param iou_threshold: least IoU between a prediction and a detection to
+            match them, in [0, 1].
+        :raises ValueError: for a parameter out of range.
+        """
+        if max_age < 0 or min_hits < 0:
+            raise ValueError(f'max_age and min_hits must be >= 0, got {max_age}, {min_hits}')
+        if not 0.0 <= iou_threshold <= 1.0:
+            raise ValueError(f'iou_threshold must be in [0, 1], got {iou_threshold}')
+        self.max_age = int(max_age)
+        self.min_hits = int(min_hits)
+        self.iou_threshold = float(iou_threshold)
+        self.frame_count = 0
+        self._tracks: list[_KalmanBoxTrack] = []
+        self._next_id = 1
+
+    def update(self, detections: Sequence[Detection]) -> list[Track]:
+        """
+        Advance one frame.
+
+        :param detections: this frame's faces (may be empty); boxes with a
+            non-finite value or a non-positive size are ignored.
+        :returns: confirmed tracks matched this frame or coasting (at most
+            ``max_age`` misses), sorted by id.
+        """
+        self.frame_count += 1
+        self._tracks = [t for t in self._tracks if t.predict()]
+        dets = np.array([(d.x, d.y, d.w, d.h, d.score) for d in detections],
+                        dtype=float).reshape(-1, 5)
+        dets = dets[np.all(np.isfinite(dets), axis=1) & (dets[:, 2] > 0) & (dets[:, 3] > 0)]
+
+        matched_dets = set()
+        if len(dets) and self._tracks:
+            predicted = np.array([t.box() for t in self._tracks])
+            iou = iou_batch(dets[:, :4], predicted)
+            rows, cols = linear_sum_assignment(iou, maximize=True)
+            for d, t in zip(rows, cols):
+                if iou[d, t] >= self.iou_threshold and iou[d, t] > 0.0:
+                    self._tracks[t].update(dets[d, :4], float(dets[d, 4]))
+                    matched_dets.add(int(d))
+        for d in range(len(dets)):
+            if d not in matched_dets:
+                self._tracks.append(_KalmanBoxTrack(self._next_id, dets[d, :4], float(dets[d, 4])))
+                self._next_id += 1
+
+        for t in self._tracks:
+            if t.time_since_update == 0 and (
+                    t.hit_streak >= self.min_hits or self.frame_count <= self.min_hits):
+                t.confirmed = True
+        self._tracks = [t for t in self._tracks if t.time_since_update <= self.max_age]
+        reported = []
+        for t in sorted(self._tracks, key=lambda t: t.id):
+            if t.confirmed:
+                x, y, w, h = (float(v) for v in t.box())
+                reported.append(Track(t.id, x, y, w, h, t.score, t.hits, t.time_since_update))
+        return reported

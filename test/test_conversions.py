@@ -1,0 +1,111 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Tests for emotion_ros.conversions: sensor_msgs/Image <-> numpy (no ROS graph)."""
+
+import array
+
+from builtin_interfaces.msg import Time
+from emotion_ros.conversions import bgr_to_imgmsg
+from emotion_ros.conversions import imgmsg_to_bgr
+from emotion_ros.core.image_codec import ImageEncodingError
+import numpy as np
+import pytest
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+RNG_SEED = 7
+
+
+def _image(height: int = 36, width: int = 50) -> np.ndarray:
+    """Return a seeded random BGR image."""
+    return np.random.default_rng(RNG_SEED).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def test_round_trip_keeps_pixels_and_header():
+    bgr = _image()
+    header = Header(stamp=Time(sec=12, nanosec=345), frame_id='camera_optical')
+    msg = bgr_to_imgmsg(bgr, header=header)
+    assert isinstance(msg, Image)
+    assert (msg.height, msg.width, msg.step, msg.encoding) == (36, 50, 150, 'bgr8')
+    assert msg.is_bigendian == 0
+    assert len(msg.data) == 36 * 150
+    assert msg.header.frame_id == 'camera_optical'
+    assert (msg.header.stamp.sec, msg.header.stamp.nanosec) == (12, 345)
+    assert np.array_equal(imgmsg_to_bgr(msg), bgr)
+
+
+def test_default_header_is_empty():
+    msg = bgr_to_imgmsg(_image())
+    assert msg.header.frame_id == '' and msg.header.stamp.sec == 0
+
+
+@pytest.mark.parametrize('encoding', ['rgb8', 'mono8'])
+def test_round_trip_other_encodings(encoding):
+    bgr = _image()
+    msg = bgr_to_imgmsg(bgr, encoding=encoding)
+    assert msg.encoding == encoding
+    back = imgmsg_to_bgr(msg)
+    if encoding == 'rgb8':
+        assert np.array_equal(back, bgr)
+        assert list(msg.data[:3]) == bgr[0, 0, ::-1].tolist()
+    else:
+        assert msg.step == 50
+        assert np.array_equal(back[:, :, 0], back[:, :, 2])
+
+
+def test_data_field_is_a_byte_array():
+    msg = bgr_to_imgmsg(_image())
+    assert isinstance(msg.data, array.array) and msg.data.typecode == 'B'
+
+
+def test_padded_step_message_decodes():
+    bgr = _image(20, 30)
+    padded = np.zeros((20, 96), np.uint8)
+    padded[:, :90] = bgr.reshape(20, 90)
+    msg = Image(height=20, width=30, encoding='bgr8', step=96)
+    msg.data = array.array('B', padded.tobytes())
+    decoded = imgmsg_to_bgr(msg)
+    assert np.array_equal(decoded, bgr)
+    # A view on the message buffer, not a copy.
+    assert np.shares_memory(decoded, np.frombuffer(msg.data, np.uint8))
+
+
+def test_yuyv_message_decodes():
+    yuyv = np.random.default_rng(RNG_SEED).integers(0, 256, (8, 16, 2), dtype=np.uint8)
+    msg = Image(height=8, width=16, encoding='yuv422_yuy2', step=32)
+    msg.data = array.array('B', yuyv.tobytes())
+    assert imgmsg_to_bgr(msg).shape == (8, 16, 3)
+
+
+def test_bad_messages_raise_typed_errors():
+    msg = Image(height=4, width=4, encoding='bgr8', step=12)
+    msg.data = array.array('B', bytes(47))
+    with pytest.raises(ImageEncodingError, match='less than step'):
+        imgmsg_to_bgr(msg)
+    msg.encoding = '32FC1'
+    with pytest.raises(ImageEncodingError, match='32FC1'):
+        imgmsg_to_bgr(msg)
+    with pytest.raises(ImageEncodingError):
+        bgr_to_imgmsg(np.zeros((4, 4), np.uint8))
+
+
+def test_message_serialises_like_any_other():
+    serialization = pytest.importorskip('rclpy.serialization')
+    bgr = _image()
+    msg = bgr_to_imgmsg(bgr, header=Header(frame_id='f'))
+    raw = serialization.serialize_message(msg)
+    back = serialization.deserialize_message(raw, Image)
+    assert back.header.frame_id == 'f'
+    assert np.array_equal(imgmsg_to_bgr(back), bgr)

@@ -1,0 +1,191 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Tests for emotion_ros.core.tracking (SORT)."""
+
+from pathlib import Path
+
+from emotion_ros.core.detection import Detection
+from emotion_ros.core.detection import YuFaceDetector
+from emotion_ros.core.sources import open_source
+from emotion_ros.core.tracking import iou_batch
+from emotion_ros.core.tracking import SortTracker
+from emotion_ros.core.tracking import xywh_to_xyxy
+from emotion_ros.core.tracking import xywh_to_z
+from emotion_ros.core.tracking import xyxy_to_xywh
+from emotion_ros.core.tracking import z_to_xywh
+import numpy as np
+import pytest
+
+MEDIA = Path(__file__).resolve().parent.parent / 'assets' / 'media'
+
+
+def _face(x: float, y: float = 100.0, size: float = 60.0, score: float = 0.9) -> Detection:
+    """Return a square face detection."""
+    return Detection(x, y, size, size, score)
+
+
+def _ids(tracks) -> list[int]:
+    """Return the ids of reported tracks."""
+    return [t.id for t in tracks]
+
+
+def test_iou_batch_values():
+    a = np.array([[0, 0, 10, 10], [100, 100, 5, 5]])
+    b = np.array([[0, 0, 10, 10], [5, 0, 10, 10], [20, 20, 10, 10], [0, 0, 0, 0]])
+    iou = iou_batch(a, b)
+    assert iou.shape == (2, 4)
+    assert iou[0].tolist() == pytest.approx([1.0, 50 / 150, 0.0, 0.0])
+    assert iou[1].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert iou_batch(np.zeros((0, 4)), b).shape == (0, 4)
+
+
+def test_box_conversions_round_trip():
+    boxes = np.array([[10.0, 20.0, 30.0, 60.0], [0.0, 0.0, 1.0, 2.0]])
+    assert np.allclose(xyxy_to_xywh(xywh_to_xyxy(boxes)), boxes)
+    z = xywh_to_z(boxes)
+    assert z[0].tolist() == pytest.approx([25.0, 50.0, 1800.0, 0.5])
+    assert np.allclose(z_to_xywh(z), boxes)
+
+
+def test_first_id_is_one_and_boxes_follow_detections():
+    tracker = SortTracker()
+    tracks = tracker.update([_face(50)])
+    assert _ids(tracks) == [1]
+    assert tracks[0].box == pytest.approx((50, 100, 60, 60))
+    assert tracks[0].score == pytest.approx(0.9)
+
+
+def test_update_with_no_detections():
+    tracker = SortTracker(max_age=2)
+    assert tracker.update([]) == []
+    tracker.update([_face(50)])
+    assert _ids(tracker.update([])) == [1]  # coasting
+    assert _ids(tracker.update([])) == [1]
+    assert tracker.update([]) == []  # more than max_age misses: deleted
+
+
+def test_id_kept_through_missed_detections():
+    tracker = SortTracker(max_age=3, min_hits=3)
+    seen = []
+    for frame in range(25):
+        x = 50 + 4 * frame  # moving right at 4 px per frame
+        detections = [] if frame in (10, 11, 18) else [_face(x)]
+        tracks = tracker.update(detections)
+        assert _ids(tracks) == [1], f'frame {frame}'
+        seen.append(tracks[0])
+    # While coasting the box is the prediction: it keeps moving with the face.
+    assert seen[10].time_since_update == 1 and seen[11].time_since_update == 2
+    assert seen[11].x == pytest.approx(50 + 4 * 11, abs=3)
+    assert seen[12].time_since_update == 0
+
+
+def test_crossing_faces_keep_their_ids():
+    tracker = SortTracker(max_age=3, min_hits=1)
+    for frame in range(30):
+        a = _face(40 + 12 * frame, y=100)  # left to right
+        b = _face(400 - 12 * frame, y=110)  # right to left, crossing a around frame 15
+        tracks = tracker.update([a, b])
+        assert _ids(tracks) == [1, 2], f'frame {frame}'
+        by_id = {t.id: t for t in tracks}
+        assert by_id[1].x == pytest.approx(a.x, abs=8), f'frame {frame}'
+        assert by_id[2].x == pytest.approx(b.x, abs=8), f'frame {frame}'
+
+
+def test_new_face_gets_new_id_after_min_hits():
+    tracker = SortTracker(max_age=3, min_hits=3)
+    for _ in range(5):
+        tracker.update([_face(50)])
+    reported = [_ids(tracker.update([_face(50), _face(300)])) for _ in range(4)]
+    # The newcomer is reported once it has been matched min_hits times in a row.
+    assert reported == [[1], [1], [1, 2], [1, 2]]
+
+
+def test_all_tracks_reported_during_start_up():
+    tracker = SortTracker(min_hits=3)
+    assert _ids(tracker.update([_face(50), _face(300)])) == [1, 2]
+
+
+def test_reentry_after_max_age_gets_new_id_within_gets_same():
+    tracker = SortTracker(max_age=3, min_hits=1)
+    for _ in range(5):
+        tracker.update([_face(50)])
+    for _ in range(3):  # within max_age
+        tracker.update([])
+    assert _ids(tracker.update([_face(50)])) == [1]
+    for _ in range(4):  # one more than max_age: deleted
+        tracker.update([])
+    assert _ids(tracker.update([_face(50)])) == [2]
+
+
+def test_ids_are_never_reused_and_per_instance():
+    rng = np.random.default_rng(3)
+    tracker = SortTracker(max_age=1, min_hits=1)
+    last_seen = {}
+    deleted = set()
+    for frame in range(200):
+        count = int(rng.integers(0, 4))
+        # Faces jump around, so most frames create new tracks and old ones die.
+        detections = [_face(float(rng.uniform(0, 600)), float(rng.uniform(0, 400)))
+                      for _ in range(count)]
+        ids = _ids(tracker.update(detections))
+        assert len(ids) == len(set(ids))
+        assert not deleted.intersection(ids)
+        for i in ids:
+            last_seen[i] = frame
+        deleted.update(i for i, f in last_seen.items() if f < frame - 2)
+    assert max(last_seen) > 50
+    assert _ids(SortTracker(min_hits=1).update([_face(0)])) == [1]
+
+
+def test_bad_detections_are_ignored():
+    tracker = SortTracker(min_hits=1)
+    bad = [Detection(float('nan'), 0, 10, 10, 0.9), Detection(0, 0, 0, 10, 0.9),
+           Detection(0, 0, 10, -5, 0.9), Detection(0, 0, float('inf'), 10, 0.9)]
+    assert tracker.update(bad) == []
+    assert _ids(tracker.update(bad + [_face(10)])) == [1]
+
+
+def test_shrinking_box_never_gets_negative_area():
+    tracker = SortTracker(max_age=30, min_hits=1)
+    for frame in range(10):
+        size = 100 - 10 * frame
+        tracker.update([Detection(200, 200, size, size, 0.9)])
+    for _ in range(30):  # coast while the area velocity is strongly negative
+        tracks = tracker.update([])
+        assert all(t.w > 0 and t.h > 0 and np.isfinite(t.x) for t in tracks)
+
+
+@pytest.mark.parametrize('kwargs', [{'max_age': -1}, {'min_hits': -1}, {'iou_threshold': 1.5}])
+def test_bad_parameters(kwargs):
+    with pytest.raises(ValueError):
+        SortTracker(**kwargs)
+
+
+def test_one_id_over_the_real_video():
+    path = MEDIA / 'single_face.mp4'
+    assert path.is_file(), f'{path} missing: run scripts/fetch_assets.py'
+    detector = YuFaceDetector()
+    tracker = SortTracker()
+    source = open_source(str(path))
+    ids = set()
+    frames = 0
+    with source:
+        while (frame := source.read()) is not None:
+            tracks = tracker.update(detector.detect(frame))
+            assert len(tracks) == 1
+            ids.update(_ids(tracks))
+            frames += 1
+    assert frames == 72
+    assert ids == {1}
