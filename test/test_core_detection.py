@@ -130,3 +130,15 @@ def test_detectors_reject_non_images(yuface_detector):
         yuface_detector.detect(np.zeros((10, 10), np.uint8))
     with pytest.raises(ValueError, match='HxWx3'):
         HaarDetector().detect(np.zeros((10, 10, 3), np.float32))
+
+
+def test_yuface_thread_limit_applies_to_its_openmp() -> None:
+    """threads=1 caps yuface's OpenMP pool (threadpoolctl sees the bundled libgomp)."""
+    from threadpoolctl import threadpool_info
+    detector = YuFaceDetector(threads=1)
+    pools = [p for p in threadpool_info() if p['user_api'] == 'openmp']
+    assert pools and all(p['num_threads'] == 1 for p in pools)
+    image = cv2.imread(str(MEDIA / 'single_face.jpg'))
+    assert len(detector.detect(image)) == 1
+    with pytest.raises(ValueError, match='threads'):
+        YuFaceDetector(threads=-1)
