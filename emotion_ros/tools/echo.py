@@ -1,0 +1,101 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""emotion_echo: print the emotions topic, one line per face (or one JSON object per message)."""
+
+import argparse
+import json
+import sys
+from typing import Optional, TextIO
+
+from emotion_msgs.msg import EmotionArray
+from emotion_ros.nodes.qos import RESULT_QOS
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.utilities import remove_ros_args
+
+
+def stamp_text(msg: EmotionArray) -> str:
+    """Return the header stamp as ``sec.nanosec``."""
+    return f'{msg.header.stamp.sec}.{msg.header.stamp.nanosec:09d}'
+
+
+def format_lines(msg: EmotionArray) -> list[str]:
+    """Return one ``stamp id=N label confidence`` line per face."""
+    return [f'{stamp_text(msg)} id={e.face_id} {e.label} {e.confidence:.2f}'
+            for e in msg.emotions]
+
+
+def to_json(msg: EmotionArray) -> str:
+    """Return the message as one line of JSON."""
+    return json.dumps({
+        'stamp': float(stamp_text(msg)),
+        'sec': msg.header.stamp.sec, 'nanosec': msg.header.stamp.nanosec,
+        'frame_id': msg.header.frame_id,
+        'model_name': msg.model_name,
+        'classes': list(msg.classes),
+        'emotions': [{
+            'face_id': e.face_id, 'label': e.label, 'confidence': round(float(e.confidence), 4),
+            'roi': {'x': e.roi.x_offset, 'y': e.roi.y_offset, 'width': e.roi.width,
+                    'height': e.roi.height},
+            'probabilities': [round(float(p), 4) for p in e.probabilities],
+        } for e in msg.emotions],
+    })
+
+
+class EmotionEcho(Node):
+    """Subscribe to emotions and print what arrives."""
+
+    def __init__(self, jsonl: bool, count: int, out: TextIO) -> None:
+        super().__init__('emotion_echo')
+        self._jsonl, self._count, self._out = jsonl, count, out
+        self.received = 0
+        self.create_subscription(EmotionArray, 'emotions', self._on_emotions, RESULT_QOS)
+
+    @property
+    def done(self) -> bool:
+        """Return whether the requested number of messages arrived."""
+        return 0 < self._count <= self.received
+
+    def _on_emotions(self, msg: EmotionArray) -> None:
+        self.received += 1
+        lines = [to_json(msg)] if self._jsonl else format_lines(msg)
+        for line in lines:
+            print(line, file=self._out, flush=True)
+
+
+def main(args: Optional[list[str]] = None) -> None:
+    """Print emotions until Ctrl-C, --count messages or --timeout seconds."""
+    argv = remove_ros_args(args if args is not None else sys.argv)[1:]
+    parser = argparse.ArgumentParser(prog='emotion_echo', description=__doc__.splitlines()[0])
+    parser.add_argument('--jsonl', action='store_true', help='one JSON object per message')
+    parser.add_argument('--count', type=int, default=0, help='exit after N messages (0: never)')
+    parser.add_argument('--timeout', type=float, default=0.0,
+                        help='exit after this many seconds (0: never)')
+    options = parser.parse_args(argv)
+    rclpy.init(args=args)
+    node = EmotionEcho(options.jsonl, options.count, sys.stdout)
+    clock = node.get_clock()
+    start = clock.now()
+    try:
+        while rclpy.ok() and not node.done:
+            if options.timeout and (clock.now() - start).nanoseconds > options.timeout * 1e9:
+                break
+            rclpy.spin_once(node, timeout_sec=0.1)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()

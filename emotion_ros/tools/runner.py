@@ -1,0 +1,111 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+emotion_run: start the pipeline without ``ros2 launch`` and supervise it.
+
+The same nodes, parameters and remappings as ``launch/emotion.launch.py`` (both read
+:func:`emotion_ros.graph.pipeline`), plus optional ``emotion_echo`` and ``image_recorder``.
+One process dies: it is reported and the rest stop. Ctrl-C: all stop and the exit code is 0.
+A video or folder source ending ends the run with 0.
+"""
+
+import argparse
+from pathlib import Path
+import signal
+import sys
+from typing import Any, Optional
+
+from ament_index_python.packages import get_package_prefix, get_package_share_directory
+
+from emotion_ros.graph import CAMERA_SOURCE, is_true, LAUNCH_ARGUMENTS, NodeSpec, PACKAGE
+from emotion_ros.graph import PARAMS_FILE, pipeline
+from emotion_ros.tools.supervisor import Child, Supervisor
+
+
+def executable_path(name: str) -> Path:
+    """Return the installed console script ``name`` of this package."""
+    return Path(get_package_prefix(PACKAGE)) / 'lib' / PACKAGE / name
+
+
+def param_arg(name: str, value: Any) -> str:
+    """Return a ``-p`` argument, strings quoted so '0' stays a string."""
+    if isinstance(value, bool):
+        text = 'true' if value else 'false'
+    elif isinstance(value, str):
+        text = "'" + value.replace("'", "''") + "'"
+    else:
+        text = str(value)
+    return f'{name}:={text}'
+
+
+def node_command(spec: NodeSpec, params_file: str) -> list[str]:
+    """Return the command line that starts ``spec`` like ``launch_ros`` would."""
+    cmd = [str(executable_path(spec.executable)), '--ros-args', '-r', f'__node:={spec.name}',
+           '--params-file', params_file]
+    for name, value in spec.parameters.items():
+        cmd += ['-p', param_arg(name, value)]
+    for source, target in spec.remappings:
+        cmd += ['-r', f'{source}:={target}']
+    return cmd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser: one flag per launch argument, plus outputs."""
+    parser = argparse.ArgumentParser(prog='emotion_run', description=__doc__.splitlines()[1])
+    for argument in LAUNCH_ARGUMENTS:
+        parser.add_argument('--' + argument.name.replace('_', '-'), dest=argument.name,
+                            default=argument.default, help=argument.description)
+    parser.add_argument('--echo', action='store_true', help='print emotions (emotion_echo)')
+    parser.add_argument('--jsonl', action='store_true', help='with --echo: JSON lines')
+    parser.add_argument('--record', type=Path, default=None,
+                        help='write image_annotated to this .mp4/.avi file or PNG folder')
+    return parser
+
+
+def children_for(options: argparse.Namespace) -> list[Child]:
+    """Return the processes for the parsed options."""
+    args = {a.name: getattr(options, a.name) for a in LAUNCH_ARGUMENTS}
+    params_file = args.pop('params_file') or str(
+        Path(get_package_share_directory(PACKAGE)) / 'config' / PARAMS_FILE)
+    args.pop('rviz')
+    finite = is_true(args['use_camera']) and args['source'] != CAMERA_SOURCE
+    children = []
+    if options.echo:
+        cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
+        children.append(Child('emotion_echo', cmd))
+    if options.record is not None:
+        children.append(Child('image_recorder',
+                              [str(executable_path('image_recorder')), str(options.record)]))
+    for spec in reversed(pipeline(args)):
+        children.append(Child(spec.name, node_command(spec, params_file),
+                              finite=finite and spec.executable == 'camera_node'))
+    return children
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Parse the options, start the graph and supervise it."""
+    options = build_parser().parse_args(argv)
+    if is_true(options.rviz):
+        print('[emotion_run] rviz2 is not started by emotion_run; use ros2 launch ... rviz:=true '
+              'on a full ROS 2 install', file=sys.stderr)
+    try:
+        children = children_for(options)
+    except (LookupError, ValueError) as error:
+        print(f'[emotion_run] {error}', file=sys.stderr)
+        sys.exit(2)
+    supervisor = Supervisor(children)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    sys.exit(supervisor.run())

@@ -1,0 +1,139 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Start a set of processes and supervise them like ``ros2 launch`` does (ROS-free)."""
+
+from dataclasses import dataclass
+import signal
+import subprocess
+import sys
+import time
+from typing import Optional, TextIO
+
+# Poll period of the supervision loop (s).
+POLL_PERIOD = 0.1
+# After a finite source ends cleanly, time left to the others to finish the last frames (s).
+DRAIN_TIME = 3.0
+# Time a process gets to exit after SIGINT before it is killed (s).
+STOP_TIMEOUT = 10.0
+
+
+@dataclass
+class Child:
+    """
+    One supervised process.
+
+    :param name: name used in messages.
+    :param cmd: command line.
+    :param finite: a clean exit (code 0) ends the whole run normally (e.g. a video source).
+    """
+
+    name: str
+    cmd: list[str]
+    finite: bool = False
+    process: Optional[subprocess.Popen] = None
+
+
+class Supervisor:
+    """Run children; one dies: report it and stop the rest; Ctrl-C: stop all cleanly."""
+
+    def __init__(self, children: list[Child], out: Optional[TextIO] = None,
+                 drain_time: float = DRAIN_TIME, stop_timeout: float = STOP_TIMEOUT) -> None:
+        """
+        Prepare the run.
+
+        :param children: processes to start, in order.
+        :param out: where the supervisor's own messages go (default: standard error).
+        :param drain_time: see :data:`DRAIN_TIME`, s.
+        :param stop_timeout: see :data:`STOP_TIMEOUT`, s.
+        """
+        self.children = children
+        self._out = out
+        self._drain_time = drain_time
+        self._stop_timeout = stop_timeout
+        self._stop_requested = False
+
+    def say(self, text: str) -> None:
+        """Print one supervisor message."""
+        print(f'[emotion_run] {text}', file=self._out or sys.stderr, flush=True)
+
+    def request_stop(self, signum: int = signal.SIGINT, frame: object = None) -> None:
+        """Ask the run to stop (signal handler for SIGINT and SIGTERM)."""
+        self._stop_requested = True
+
+    def run(self) -> int:
+        """
+        Start every child and supervise until the run ends.
+
+        :returns: 0 when the run ended normally (Ctrl-C, or a finite source ended) and every
+            process exited cleanly; otherwise the failing exit code (or 1).
+        """
+        for child in self.children:
+            try:
+                # Own session: the terminal's Ctrl-C reaches the supervisor only, which then
+                # stops the children in order.
+                child.process = subprocess.Popen(child.cmd, start_new_session=True)
+            except OSError as error:
+                self.say(f'cannot start {child.name} ({child.cmd[0]}): {error}')
+                self._stop_all()
+                return 1
+            self.say(f'started {child.name} (pid {child.process.pid})')
+        failure = self._watch()
+        codes = self._stop_all()
+        if failure is not None:
+            return failure
+        bad = {name: code for name, code in codes.items() if code != 0}
+        if bad:
+            self.say('unclean exit: ' + ', '.join(f'{n} ({c})' for n, c in bad.items()))
+            return 1
+        return 0
+
+    def _watch(self) -> Optional[int]:
+        """Watch the children; return None for a normal end, else the exit code to report."""
+        while not self._stop_requested:
+            for child in self.children:
+                code = child.process.poll()
+                if code is None:
+                    continue
+                if code == 0 and child.finite:
+                    self.say(f'{child.name} finished; letting the others drain '
+                             f'for {self._drain_time:.0f} s')
+                    self._sleep(self._drain_time)
+                    return None
+                self.say(f'{child.name} exited with code {code}; stopping the others')
+                return code if code > 0 else 1
+            time.sleep(POLL_PERIOD)
+        self.say('stopping on request')
+        return None
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._stop_requested:
+            time.sleep(POLL_PERIOD)
+
+    def _stop_all(self) -> dict[str, int]:
+        """Interrupt the running children (last started first); :returns: exit codes."""
+        running = [c for c in reversed(self.children)
+                   if c.process is not None and c.process.poll() is None]
+        for child in running:
+            child.process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + self._stop_timeout
+        for child in running:
+            try:
+                child.process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                self.say(f'{child.name} did not stop within {self._stop_timeout:.0f} s; killed')
+                child.process.kill()
+                child.process.wait()
+        return {c.name: c.process.returncode for c in self.children if c.process is not None}

@@ -1,0 +1,135 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The three nodes as separate processes on the real face video, over real DDS."""
+
+from collections import Counter
+from pathlib import Path
+
+from emotion_ros.graph import FINITE_SOURCE_START_DELAY
+import numpy as np
+import pytest
+from ros_helpers import node_process, REPO_ROOT, spin_until, stop_process
+
+MEDIA = REPO_ROOT / 'assets' / 'media'
+FER_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
+# Whole-run limit; a clean run takes about 15 s (TensorFlow start-up included) (s).
+RUN_TIMEOUT = 120.0
+# Frames of single_face.mp4.
+VIDEO_FRAMES = 72
+
+
+def run_pipeline(rclpy_context, tmp_path: Path, video: Path):
+    """Run camera, tracker and classifier on ``video``; collect images and emotions."""
+    from emotion_msgs.msg import EmotionArray
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+    from rclpy.qos import QoSProfile
+    from sensor_msgs.msg import CameraInfo, Image
+
+    from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
+
+    node = Node('pipeline_probe', context=rclpy_context)
+    image_stamps: list[tuple[int, int]] = []
+    emotions: list[EmotionArray] = []
+    # camera_info carries each image's header: every stamp without the cost of the pixels.
+    node.create_subscription(
+        CameraInfo, 'camera_info',
+        lambda m: image_stamps.append((m.header.stamp.sec, m.header.stamp.nanosec)),
+        QoSProfile(depth=100))
+    # An image_raw subscriber too (newest frame only, like the tracker): the camera waits for
+    # it, so this probe is matched before the first frame.
+    node.create_subscription(Image, 'image_raw', lambda m: None, LATEST_IMAGE_QOS)
+    emotions_sub = node.create_subscription(
+        EmotionArray, 'emotions', emotions.append,
+        QoSProfile(depth=100, reliability=RESULT_QOS.reliability))
+    executor = SingleThreadedExecutor(context=rclpy_context)
+    executor.add_node(node)
+    logs = {name: tmp_path / f'{name}.log' for name in ('tracker', 'classifier', 'camera')}
+    processes = {
+        'tracker': node_process('face_tracker_node', logs['tracker']),
+        'classifier': node_process('emotion_classifier_node', logs['classifier']),
+    }
+    try:
+        assert spin_until(executor, lambda: emotions_sub.get_publisher_count() > 0,
+                          RUN_TIMEOUT), 'the classifier never matched'
+        # Start once the tracker, the classifier and this probe subscribe to image_raw, then
+        # give the tracker -> classifier link the same discovery delay as emotion_run does.
+        processes['camera'] = node_process(
+            'camera_node', logs['camera'], source=str(video), wait_for_subscribers=3,
+            start_delay=FINITE_SOURCE_START_DELAY)
+        finished = spin_until(executor, lambda: processes['camera'].poll() is not None,
+                              RUN_TIMEOUT)
+        # Let the last frames through the tracker and the classifier.
+        spin_until(executor, lambda: False, 2.0)
+        alive = {name: p.poll() is None for name, p in processes.items() if name != 'camera'}
+    finally:
+        codes = {name: stop_process(p) for name, p in processes.items()}
+        node.destroy_node()
+        executor.shutdown()
+    report = '\n'.join(f'--- {n}\n{p.read_text()[-3000:]}' for n, p in logs.items())
+    assert finished, f'camera did not finish within {RUN_TIMEOUT} s\n{report}'
+    assert codes['camera'] == 0, report
+    assert all(alive.values()), f'a node died: {alive}\n{report}'
+    assert codes['tracker'] == 0 and codes['classifier'] == 0, f'{codes}\n{report}'
+    return image_stamps, emotions, report
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_pipeline_on_real_video(rclpy_context, tmp_path) -> None:
+    """Emotions carry the image stamps, one stable id, 7 classes; happy ends the clip."""
+    image_stamps, emotions, report = run_pipeline(rclpy_context, tmp_path,
+                                                  MEDIA / 'single_face.mp4')
+    assert len(image_stamps) == VIDEO_FRAMES, report
+    # Frames may be dropped under load (newest-frame QoS), but most must come through.
+    assert len(emotions) >= VIDEO_FRAMES // 2, f'{len(emotions)} EmotionArrays\n{report}'
+    stamps = set(image_stamps)
+    order = {stamp: i for i, stamp in enumerate(image_stamps)}
+    ids, labels_by_third = set(), {0: Counter(), 2: Counter()}
+    for msg in emotions:
+        key = (msg.header.stamp.sec, msg.header.stamp.nanosec)
+        assert key in stamps, 'EmotionArray stamp is not an image stamp'
+        assert msg.header.frame_id == 'camera'
+        assert list(msg.classes) == FER_LABELS
+        assert msg.model_name == 'fer2013_mini_xception'
+        assert len(msg.emotions) <= 1, 'one face in the video'
+        for emotion in msg.emotions:
+            ids.add(emotion.face_id)
+            probabilities = np.array(emotion.probabilities)
+            assert probabilities.shape == (7,)
+            assert probabilities.sum() == pytest.approx(1.0, abs=1e-3)
+            assert emotion.label == FER_LABELS[int(probabilities.argmax())]
+            assert emotion.confidence == pytest.approx(probabilities.max(), abs=1e-6)
+            assert emotion.roi.width > 50 and emotion.roi.height > 50
+            third = 3 * order[key] // VIDEO_FRAMES
+            if third in labels_by_third:
+                labels_by_third[third][emotion.label] += 1
+    assert len(ids) == 1, f'the face changed id: {ids}'
+    faces = sum(bool(m.emotions) for m in emotions)
+    assert faces >= len(emotions) - 5, 'the face is found in almost every frame'
+    assert labels_by_third[2].most_common(1)[0][0] == 'happy', labels_by_third
+    assert labels_by_third[0].most_common(1)[0][0] == 'neutral', labels_by_third
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_no_face_video_gives_empty_arrays(rclpy_context, tmp_path) -> None:
+    """A video without faces yields EmotionArrays with no emotions, and no errors."""
+    image_stamps, emotions, report = run_pipeline(rclpy_context, tmp_path,
+                                                  MEDIA / 'no_face.mp4')
+    assert image_stamps and len(emotions) >= len(image_stamps) // 2, report
+    assert all(not m.emotions for m in emotions)
+    assert all(list(m.classes) == FER_LABELS for m in emotions)
+    assert '[ERROR]' not in report and 'Traceback' not in report, report

@@ -1,0 +1,144 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The local runner: supervision semantics (ROS-free) and the real graph run by emotion_run."""
+
+import json
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+
+from emotion_ros.tools.supervisor import Child, Supervisor
+import pytest
+from ros_helpers import executable, REPO_ROOT, wait_for_log
+
+# Long enough to never end on its own during a test (s).
+FOREVER = '600'
+# Bound on any single run in these tests (s).
+RUN_TIMEOUT = 180.0
+
+
+def _sleeper(name: str) -> Child:
+    """Make a child that runs until SIGINT and then exits 0, as the nodes do."""
+    script = ('import signal, sys, time; '
+              'signal.signal(signal.SIGINT, lambda *_: sys.exit(0)); '
+              f'time.sleep({FOREVER})')
+    return Child(name, [sys.executable, '-c', script])
+
+
+def _exits(name: str, code: int, after: float = 0.2, finite: bool = False) -> Child:
+    script = f'import sys, time; time.sleep({after}); sys.exit({code})'
+    return Child(name, [sys.executable, '-c', script], finite=finite)
+
+
+def _run_then_interrupt(supervisor: Supervisor, after: float) -> int:
+    """Run ``supervisor``, requesting a stop (as Ctrl-C does) after ``after`` seconds."""
+    signal.signal(signal.SIGALRM, lambda *_: supervisor.request_stop())
+    signal.setitimer(signal.ITIMER_REAL, after)
+    try:
+        return supervisor.run()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def test_one_child_dies_stops_the_rest(capsys) -> None:
+    """A crash is reported by name and code, the others are stopped, the run fails."""
+    children = [_sleeper('a'), _exits('b', 3), _sleeper('c')]
+    start = time.monotonic()
+    assert Supervisor(children).run() == 3
+    assert time.monotonic() - start < 30
+    assert all(c.process.poll() is not None for c in children)
+    assert 'b exited with code 3' in capsys.readouterr().err
+
+
+def test_finite_source_ending_ends_the_run_cleanly() -> None:
+    """A finite child exiting 0 ends the run with 0 after the drain, others stopped cleanly."""
+    children = [_sleeper('tracker'), _exits('camera', 0, finite=True)]
+    assert Supervisor(children, drain_time=0.5).run() == 0
+    assert children[0].process.returncode == 0
+
+
+def test_non_finite_clean_exit_is_a_failure() -> None:
+    """A node that is not a finite source exiting 0 is unexpected: the run reports failure."""
+    assert Supervisor([_sleeper('a'), _exits('tracker', 0)]).run() == 1
+
+
+def test_stop_request_stops_all() -> None:
+    """Ctrl-C (request_stop) interrupts every child; Python children exit on SIGINT."""
+    children = [_sleeper('a'), _sleeper('b')]
+    supervisor = Supervisor(children)
+    code = _run_then_interrupt(supervisor, 0.5)
+    assert code == 0
+    assert [c.process.returncode for c in children] == [0, 0]
+
+
+def test_stop_request_with_unclean_child_fails() -> None:
+    """A child that dies of the interrupt (no clean shutdown) makes the run fail."""
+    unclean = Child('raw', [sys.executable, '-c', f'import time; time.sleep({FOREVER})'])
+    supervisor = Supervisor([unclean])
+    code = _run_then_interrupt(supervisor, 0.5)
+    assert code == 1
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_emotion_run_on_real_video(ros_domain, tmp_path: Path) -> None:
+    """emotion_run plays the video through the graph, echoes JSON lines and exits 0."""
+    record = tmp_path / 'annotated.mp4'
+    result = subprocess.run(
+        [str(executable('emotion_run')), '--source',
+         str(REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'), '--echo', '--jsonl',
+         '--record', str(record)],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, result.stderr[-4000:]
+    messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
+    assert len(messages) >= 20, result.stderr[-4000:]
+    labels = [e['label'] for m in messages for e in m['emotions']]
+    assert 'happy' in labels and labels[-1] == 'happy'
+    assert {e['face_id'] for m in messages for e in m['emotions']} == {1}
+    assert 'camera finished' in result.stderr
+    assert record.exists() and record.stat().st_size > 10_000
+
+
+@pytest.mark.ros
+def test_emotion_run_ctrl_c_exits_zero(ros_domain, tmp_path: Path) -> None:
+    """With a camera that is not there the graph keeps running; SIGINT stops all with 0."""
+    log = tmp_path / 'run.log'
+    with open(log, 'w') as out:
+        process = subprocess.Popen(
+            [str(executable('emotion_run')), '--video-device', '/dev/video99'],
+            stdout=out, stderr=subprocess.STDOUT)
+        try:
+            assert wait_for_log(log, 'tracking faces', RUN_TIMEOUT), log.read_text()
+            assert wait_for_log(log, '/dev/video99', RUN_TIMEOUT), log.read_text()
+        finally:
+            process.send_signal(signal.SIGINT)
+            code = process.wait(RUN_TIMEOUT)
+    assert code == 0, log.read_text()
+    assert 'stopping on request' in log.read_text()
+
+
+@pytest.mark.ros
+def test_emotion_run_reports_a_dying_node(ros_domain, tmp_path: Path) -> None:
+    """A classifier that cannot load its model stops the graph with a non-zero exit."""
+    result = subprocess.run(
+        [str(executable('emotion_run')), '--video-device', '/dev/video99',
+         '--model', str(tmp_path / 'missing.tflite')],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 1, result.stderr[-4000:]
+    assert 'emotion_classifier exited with code 1' in result.stderr
+    assert 'missing.tflite' in result.stderr
