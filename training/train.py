@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Train an emotion CNN offline and write a run directory the classifier node can load.
+
+Examples (from the repository root)::
+
+    python training/train.py --data fer2013.csv                       # the original CNN
+    python training/train.py --data CK+48 --arch small --split subject --tflite
+    python training/train.py --resume runs/20260101-120000_seed --epochs 150
+
+The data is ``fer2013.csv`` (Usage honoured), ``train/<class>`` + ``test/<class>`` folders or
+CK+48-style ``<class>`` folders. The run directory holds ``model.keras``, ``model.card.json``,
+``history.csv``, ``curves.png``, ``confusion_matrix.png``, ``classification_report.txt`` and
+``metrics.json`` (and ``model.tflite`` with ``--tflite``).
+
+Imports: ``emotion_ros`` is used from the installed package or ``PYTHONPATH``; when it is not
+importable, the repository root (this file's parent folder) is added to ``sys.path``, so the
+script also runs from a plain clone.
+"""
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+import sys
+from typing import List, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXIT_ERROR = 2  # exit status for a data, model or option error
+DEFAULT_EPOCHS = 100  # epochs of the original project
+
+
+def ensure_importable() -> None:
+    """Add the repository root to ``sys.path`` when ``emotion_ros`` is not importable."""
+    try:
+        import emotion_ros  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(REPO_ROOT))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """
+    Describe the command line; defaults are the original project's values.
+
+    :returns: the parser.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--data', help='fer2013.csv, a train/test folder or <class> folders')
+    parser.add_argument('--arch', default='seed', choices=('seed', 'small'),
+                        help='architecture (default: seed, the original 7.8M-parameter CNN)')
+    parser.add_argument('--epochs', type=int, default=None,
+                        help=f'last epoch (default: {DEFAULT_EPOCHS}; with --resume: the '
+                             "resumed run's value)")
+    parser.add_argument('--batch-size', type=int, default=64, help='default: 64')
+    parser.add_argument('--lr', type=float, default=1e-3, help='Nadam learning rate')
+    parser.add_argument('--val-split', type=float, default=0.1,
+                        help='validation share of the training faces (default: 0.1)')
+    parser.add_argument('--test-split', type=float, default=0.1,
+                        help='test share when the layout has no test part (default: 0.1)')
+    parser.add_argument('--split', default='stratified', choices=('stratified', 'subject'),
+                        help='stratified (class ratios kept) or subject (no person on both '
+                             'sides; use it for CK+ copies)')
+    parser.add_argument('--subject-pattern', default=r'^(S\d+)_',
+                        help='regex for the subject id in file names (group 1)')
+    parser.add_argument('--seed', type=int, default=42, help='random seed (default: 42)')
+    parser.add_argument('--class-weights', action='store_true',
+                        help='weight classes by inverse frequency (imbalanced data)')
+    parser.add_argument('--no-early-stopping', action='store_true',
+                        help='train all epochs even without improvement')
+    parser.add_argument('--tflite', action='store_true',
+                        help='also export model.tflite, checked against Keras')
+    parser.add_argument('--run-dir', help='run directory (default: runs/<time>_<arch>)')
+    parser.add_argument('--resume', metavar='RUN_DIR',
+                        help='continue a run from its last checkpoint (--epochs may extend it)')
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """
+    Run the command line.
+
+    :param argv: arguments (default: ``sys.argv[1:]``).
+    :returns: the exit status (0 on success).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+        parser.error('--epochs and --batch-size must be >= 1 and --lr > 0')
+    ensure_importable()
+    from emotion_ros.training.datasets import DatasetError
+    from emotion_ros.training.tflite_export import TFLiteExportError
+    from emotion_ros.training.trainer import load_config, run_training, TrainConfig, \
+        TrainingError
+
+    try:
+        if args.resume:
+            config = load_config(Path(args.resume))
+            if args.epochs is not None:
+                config.epochs = args.epochs
+        else:
+            if not args.data:
+                raise TrainingError('--data is required (or --resume RUN_DIR)')
+            run_dir = args.run_dir or str(
+                Path('runs') / f'{datetime.now():%Y%m%d-%H%M%S}_{args.arch}')
+            if (Path(run_dir) / 'config.json').exists():
+                raise TrainingError(f'{run_dir} already holds a run: use --resume {run_dir} '
+                                    'or another --run-dir')
+            config = TrainConfig(
+                data=args.data, run_dir=run_dir, arch=args.arch,
+                epochs=DEFAULT_EPOCHS if args.epochs is None else args.epochs,
+                batch_size=args.batch_size, lr=args.lr, val_split=args.val_split,
+                test_split=args.test_split, split=args.split,
+                subject_pattern=args.subject_pattern, seed=args.seed,
+                class_weights=args.class_weights, tflite=args.tflite,
+                early_stopping=not args.no_early_stopping)
+        run_training(config, resume=bool(args.resume))
+    except (DatasetError, TrainingError, TFLiteExportError, ValueError, OSError) as error:
+        print(f'train.py: error: {error}', file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
