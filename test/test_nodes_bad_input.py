@@ -16,6 +16,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ros_helpers import node_process, spin_until, stop_process, wait_for_log
@@ -64,6 +65,9 @@ class _Probe:
         self.node.create_subscription(FaceArray, 'faces', self.faces.append, RESULT_QOS)
         self.node.create_subscription(EmotionArray, 'emotions', self.emotions.append,
                                       RESULT_QOS)
+        self.annotated: list = []
+        self.annotated_sub = self.node.create_subscription(
+            Image, 'image_annotated', self.annotated.append, 10)
         self.executor = SingleThreadedExecutor(context=context)
         self.executor.add_node(self.node)
 
@@ -135,7 +139,9 @@ def test_classifier_skips_face_box_outside_image(probe, tmp_path: Path) -> None:
     classifier = node_process('emotion_classifier_node', log, smoothing=0.0)
     try:
         assert probe.spin_until(lambda: probe.faces_pub.get_subscription_count() > 0
-                                and probe.images.get_subscription_count() > 0, START_TIMEOUT)
+                                and probe.images.get_subscription_count() > 0
+                                and probe.annotated_sub.get_publisher_count() > 0,
+                                START_TIMEOUT)
         image = _face_image(sec=42)
         faces = FaceArray(header=image.header, faces=[
             Face(id=1, roi=RegionOfInterest(x_offset=5000, y_offset=5000, width=80, height=80)),
@@ -146,8 +152,8 @@ def test_classifier_skips_face_box_outside_image(probe, tmp_path: Path) -> None:
             # The first best-effort image can precede the match on the node's side: repeat.
             probe.images.publish(image)
             probe.faces_pub.publish(faces)
-            probe.spin_until(lambda: bool(probe.emotions), 1.0)
-            return bool(probe.emotions)
+            probe.spin_until(lambda: bool(probe.emotions and probe.annotated), 1.0)
+            return bool(probe.emotions and probe.annotated)
 
         assert probe.spin_until(publish_pair), log.read_text()
         assert classifier.poll() is None
@@ -156,6 +162,15 @@ def test_classifier_skips_face_box_outside_image(probe, tmp_path: Path) -> None:
     answer = probe.emotions[0]
     assert answer.header.stamp.sec == 42
     assert [e.face_id for e in answer.emotions] == [2]
+    # The overlay (drawn because this probe subscribes) carries the header and the box.
+    overlay, original = probe.annotated[0], image
+    assert overlay.header.stamp.sec == 42 and overlay.header.frame_id == 'camera'
+    assert (overlay.width, overlay.height) == (original.width, original.height)
+    changed = np.frombuffer(bytes(overlay.data), np.uint8) != np.frombuffer(
+        bytes(original.data), np.uint8)
+    rows = np.nonzero(changed.reshape(original.height, -1).any(axis=1))[0]
+    # Face 2's box spans rows 60..260; its label sits just above it. Face 1 draws nothing.
+    assert rows.size and 60 - 40 <= rows.min() and rows.max() <= 260 + 5
     text = log.read_text()
     assert code == 0, text
     assert 'face 1 skipped' in text and 'outside' in text, text

@@ -44,10 +44,8 @@ def run_pipeline(rclpy_context, tmp_path: Path, video: Path):
     image_stamps: list[tuple[int, int]] = []
     emotions: list[EmotionArray] = []
     # camera_info carries each image's header: every stamp without the cost of the pixels.
-    node.create_subscription(
-        CameraInfo, 'camera_info',
-        lambda m: image_stamps.append((m.header.stamp.sec, m.header.stamp.nanosec)),
-        QoSProfile(depth=100))
+    infos: list[CameraInfo] = []
+    node.create_subscription(CameraInfo, 'camera_info', infos.append, QoSProfile(depth=100))
     # An image_raw subscriber too (newest frame only, like the tracker): the camera waits for
     # it, so this probe is matched before the first frame.
     node.create_subscription(Image, 'image_raw', lambda m: None, LATEST_IMAGE_QOS)
@@ -78,21 +76,26 @@ def run_pipeline(rclpy_context, tmp_path: Path, video: Path):
         codes = {name: stop_process(p) for name, p in processes.items()}
         node.destroy_node()
         executor.shutdown()
+    image_stamps.extend((m.header.stamp.sec, m.header.stamp.nanosec) for m in infos)
+    sizes = {(m.width, m.height, m.header.frame_id) for m in infos}
     report = '\n'.join(f'--- {n}\n{p.read_text()[-3000:]}' for n, p in logs.items())
+    assert len(sizes) == 1, f'camera_info sizes: {sizes}'
     assert finished, f'camera did not finish within {RUN_TIMEOUT} s\n{report}'
     assert codes['camera'] == 0, report
     assert all(alive.values()), f'a node died: {alive}\n{report}'
     assert codes['tracker'] == 0 and codes['classifier'] == 0, f'{codes}\n{report}'
-    return image_stamps, emotions, report
+    return image_stamps, emotions, report, sizes.pop()
 
 
 @pytest.mark.ros
 @pytest.mark.slow
 def test_pipeline_on_real_video(rclpy_context, tmp_path) -> None:
     """Emotions carry the image stamps, one stable id, 7 classes; happy ends the clip."""
-    image_stamps, emotions, report = run_pipeline(rclpy_context, tmp_path,
-                                                  MEDIA / 'single_face.mp4')
+    image_stamps, emotions, report, info = run_pipeline(rclpy_context, tmp_path,
+                                                        MEDIA / 'single_face.mp4')
+    assert info == (640, 360, 'camera'), 'camera_info describes the published frames'
     assert len(image_stamps) == VIDEO_FRAMES, report
+    assert len(set(image_stamps)) == VIDEO_FRAMES, 'every frame has its own capture stamp'
     # Frames may be dropped under load (newest-frame QoS), but most must come through.
     assert len(emotions) >= VIDEO_FRAMES // 2, f'{len(emotions)} EmotionArrays\n{report}'
     stamps = set(image_stamps)
@@ -127,8 +130,8 @@ def test_pipeline_on_real_video(rclpy_context, tmp_path) -> None:
 @pytest.mark.slow
 def test_no_face_video_gives_empty_arrays(rclpy_context, tmp_path) -> None:
     """A video without faces yields EmotionArrays with no emotions, and no errors."""
-    image_stamps, emotions, report = run_pipeline(rclpy_context, tmp_path,
-                                                  MEDIA / 'no_face.mp4')
+    image_stamps, emotions, report, _ = run_pipeline(rclpy_context, tmp_path,
+                                                     MEDIA / 'no_face.mp4')
     assert image_stamps and len(emotions) >= len(image_stamps) // 2, report
     assert all(not m.emotions for m in emotions)
     assert all(list(m.classes) == FER_LABELS for m in emotions)

@@ -36,7 +36,7 @@ import sys
 from typing import List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = REPO_ROOT / 'assets' / 'models' / 'fer_mini_xception.hdf5'
+DEFAULT_MODEL = REPO_ROOT / 'assets' / 'models' / 'fer_mini_xception.tflite'
 EXIT_ERROR = 2  # exit status for a source, model or option error
 
 

