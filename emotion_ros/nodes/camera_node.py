@@ -21,7 +21,7 @@ from typing import Optional
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_calibration,
                                           uncalibrated)
-from emotion_ros.core.sources import FrameSource, open_source, SourceError
+from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
 from emotion_ros.nodes.parameters import at_least, declare_parameters, not_empty, one_of
 from emotion_ros.nodes.parameters import ParamSpec
 from emotion_ros.nodes.qos import publisher_qos, RELIABILITY_CHOICES
@@ -93,7 +93,7 @@ class CameraNode(Node):
             # A file or folder that cannot be opened will not appear later: stop now.
             try:
                 self._source = open_source(self.p['source'], loop=self.p['loop'],
-                                           fps=self.p['framerate'] if self._is_folder() else 0.0)
+                                           fps=0.0 if self._is_video() else self.p['framerate'])
             except SourceError as error:
                 raise StartupError(str(error)) from None
             rate = self._source.fps
@@ -103,8 +103,10 @@ class CameraNode(Node):
         self.get_logger().info(f'publishing {self._describe()} at {rate:.1f} Hz')
         self._timer = self.create_timer(1.0 / rate, self._tick)
 
-    def _is_folder(self) -> bool:
-        return Path(self.p['source']).expanduser().is_dir()
+    def _is_video(self) -> bool:
+        """Tell whether the source is a video file (played at its own rate)."""
+        path = Path(self.p['source']).expanduser()
+        return path.is_file() and path.suffix.lower() not in IMAGE_EXTENSIONS
 
     def _describe(self) -> str:
         if self._is_camera:
