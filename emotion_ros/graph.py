@@ -45,7 +45,8 @@ class LaunchArgument:
 
 LAUNCH_ARGUMENTS = (
     LaunchArgument('source', CAMERA_SOURCE,
-                   "'camera' (the device in video_device), a video file or an image folder"),
+                   "'camera': the params file's source (by default the device in video_device); "
+                   'else a video file or an image folder'),
     LaunchArgument('video_device', '', 'camera device (/dev/videoN or an index); empty: the '
                    'params file value'),
     LaunchArgument('model', '', 'model file with its .card.json; empty: the params file value '
@@ -92,10 +93,11 @@ def pipeline(args: dict[str, str]) -> list[NodeSpec]:
     remap = (('image_raw', image_topic),) if image_topic != 'image_raw' else ()
     nodes = []
     if is_true(values['use_camera']):
-        camera: dict[str, Any] = {'source': values['source']}
+        camera: dict[str, Any] = {}
         if values['video_device']:
             camera['video_device'] = values['video_device']
         if values['source'] != CAMERA_SOURCE:
+            camera['source'] = values['source']
             # A file is finite: do not start before the tracker and classifier listen.
             camera['wait_for_subscribers'] = IMAGE_SUBSCRIBERS
             camera['start_delay'] = FINITE_SOURCE_START_DELAY

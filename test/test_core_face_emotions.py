@@ -86,6 +86,8 @@ def test_smoothing_follows_tracks_and_forgets_them(classifier, group) -> None:
     np.testing.assert_allclose(mixed, 0.5 * first + 0.5 * raw_other, atol=1e-5)
     estimator.estimate(image, [(2, boxes[2])])
     assert smoother.track_ids == frozenset({2})
+    estimator.forget_absent([])
+    assert not smoother.track_ids
 
 
 def test_no_faces_no_work(classifier) -> None:

@@ -70,6 +70,8 @@ def test_graph_variants() -> None:
     assert all(n.remappings == (('image_raw', '/usb_cam/image_raw'),) for n in nodes)
     video = pipeline({'source': '/v.mp4'})[0]
     assert video.parameters['source'] == '/v.mp4' and video.parameters['wait_for_subscribers']
+    # Defaults leave the params file in charge.
+    assert pipeline({})[0].parameters == {}
     with pytest.raises(ValueError, match='unknown launch arguments: bogus'):
         pipeline({'bogus': '1'})
 

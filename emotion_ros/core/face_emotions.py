@@ -67,6 +67,14 @@ class FaceEmotionEstimator:
         """Return the model's class names in output order."""
         return tuple(self._classifier.labels)
 
+    def forget_absent(self, face_ids: Sequence[int]) -> None:
+        """
+        Drop the smoothing state of every track not in ``face_ids``.
+
+        :param face_ids: the tracks present in the current frame.
+        """
+        self._smoother.prune(face_ids)
+
     def estimate(self, bgr: np.ndarray,
                  faces: Sequence[tuple[int, Box]]) -> tuple[list[FaceEmotion], list[str]]:
         """
@@ -87,7 +95,7 @@ class FaceEmotionEstimator:
                 kept.append((face_id, tuple(float(v) for v in box)))
             except ValueError as error:
                 problems.append(f'face {face_id} skipped: {error}')
-        self._smoother.prune([face_id for face_id, _ in kept])
+        self.forget_absent([face_id for face_id, _ in kept])
         if not crops:
             return [], problems
         probabilities = self._classifier.classify_crops(crops)

@@ -139,6 +139,8 @@ class EmotionClassifierNode(Node):
             for problem in problems:
                 if self._throttle.due(problem):
                     self.get_logger().warning(problem)
+        else:
+            self._estimator.forget_absent([])
         self._emotions_pub.publish(EmotionArray(
             header=image.header, classes=list(self._estimator.labels),
             model_name=self._model_name, emotions=[to_emotion_msg(r) for r in results]))
