@@ -37,7 +37,7 @@ def test_draws_box_and_label_on_a_copy():
     changed = np.any(out != before, axis=2)
     # The box outline is drawn in the label's colour.
     assert out[80, 130].tolist() == list(LABEL_COLOURS['happy'])
-    assert out[150, 100].tolist() == list(LABEL_COLOURS['happy'])
+    assert out[149, 100].tolist() == list(LABEL_COLOURS['happy'])  # last row of the box
     # The label background sits just above the box.
     assert changed[60:79, 100:160].mean() > 0.9
     # The inside of the box and the far corner stay as they were.
@@ -72,6 +72,16 @@ def test_boxes_outside_or_invalid_do_not_crash():
              Annotation((300, 230, 0, 0), 3, 'neutral', 0.2)]
     out = draw_annotations(_grey(), items)
     assert out.shape == (240, 320, 3)
+    # The NaN and the zero-size box draw nothing: only the first box's outline changed pixels.
+    alone = draw_annotations(_grey(), items[:1])
+    assert np.array_equal(out, alone)
+
+
+def test_box_covers_exactly_its_pixels():
+    """Draw a w x h box on columns x..x+w-1 and rows y..y+h-1 (OpenCV corners are inclusive)."""
+    out = draw_annotations(_grey(), [Annotation((100, 100, 40, 30))])
+    rows, cols = np.nonzero(np.any(out != _grey(), axis=2))
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (100, 129, 100, 139)
 
 
 def test_rejects_non_bgr():

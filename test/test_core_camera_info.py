@@ -89,3 +89,7 @@ def test_only_file_urls() -> None:
     """package:// needs ament at run time; it is refused with a clear message."""
     with pytest.raises(CalibrationError, match='only file://'):
         url_to_path('package://emotion_ros/config/cam.yaml')
+    with pytest.raises(CalibrationError, match='three slashes'):
+        url_to_path('file://cam.yaml')
+    assert url_to_path('file:///a/b%20c.yaml') == Path('/a/b c.yaml')
+    assert url_to_path('file://localhost/a/cam.yaml') == Path('/a/cam.yaml')

@@ -15,6 +15,8 @@
 """Tests for emotion_ros.core.detection on real photos from assets/media."""
 
 from pathlib import Path
+import subprocess
+import sys
 
 import cv2
 from emotion_ros.core.detection import Detection
@@ -134,11 +136,21 @@ def test_detectors_reject_non_images(yuface_detector):
 
 def test_yuface_thread_limit_applies_to_its_openmp() -> None:
     """threads=1 caps yuface's OpenMP pool (threadpoolctl sees the bundled libgomp)."""
-    from threadpoolctl import threadpool_info
-    detector = YuFaceDetector(threads=1)
-    pools = [p for p in threadpool_info() if p['user_api'] == 'openmp']
-    assert pools and all(p['num_threads'] == 1 for p in pools)
-    image = cv2.imread(str(MEDIA / 'single_face.jpg'))
-    assert len(detector.detect(image)) == 1
+    # In a child process: the limit lasts for the rest of the process that sets it.
+    script = (
+        'import cv2, sys\n'
+        'from threadpoolctl import threadpool_info\n'
+        'from emotion_ros.core.detection import YuFaceDetector\n'
+        'detector = YuFaceDetector(threads=1)\n'
+        "pools = [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'openmp']\n"
+        'faces = detector.detect(cv2.imread(sys.argv[1]))\n'
+        'print(pools, len(faces))\n')
+    result = subprocess.run([sys.executable, '-c', script, str(MEDIA / 'single_face.jpg')],
+                            capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr
+    pools, faces = result.stdout.rsplit(' ', 1)
+    assert pools.strip('[]').split(', ') and set(pools.strip('[]').split(', ')) == {'1'}
+    assert int(faces) == 1
     with pytest.raises(ValueError, match='threads'):
         YuFaceDetector(threads=-1)

@@ -96,3 +96,13 @@ def test_no_faces_no_work(classifier) -> None:
     assert estimator.estimate(np.zeros((10, 10, 3), np.uint8), []) == ([], [])
     with pytest.raises(ValueError):
         FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), crop_margin=-1.0)
+
+
+def test_skipped_face_keeps_its_history(classifier, group) -> None:
+    """A present track whose box is off the image this frame is skipped, not forgotten."""
+    image, boxes = group
+    smoother = ProbabilitySmoother(0.5)
+    estimator = FaceEmotionEstimator(classifier, smoother)
+    estimator.estimate(image, [(1, boxes[0]), (2, boxes[1])])
+    estimator.estimate(image, [(1, (9000, 9000, 50, 50)), (2, boxes[1])])
+    assert smoother.track_ids == frozenset({1, 2})

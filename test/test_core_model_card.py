@@ -262,3 +262,10 @@ def test_label_helpers() -> None:
     assert label == 'happy' and confidence == pytest.approx(0.6)
     with pytest.raises(ValueError, match='7 probabilities'):
         top_label(probs[:6])
+
+
+def test_saved_card_is_world_readable(tmp_path) -> None:
+    """A node running as another user can read a card that training wrote."""
+    card = load_card(REAL_CARD)
+    target = save_card(card, tmp_path / 'model.card.json')
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -153,3 +153,9 @@ def test_file_that_is_not_a_video_raises(tmp_path):
 
 def test_source_error_is_a_runtime_error():
     assert issubclass(SourceError, RuntimeError)
+
+
+def test_character_device_opens_as_camera() -> None:
+    """A device node under another name (e.g. /dev/v4l/by-id/...) is a camera, not a video."""
+    with pytest.raises(SourceError, match=r'camera /dev/null'):
+        open_source('/dev/null')

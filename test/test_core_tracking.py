@@ -164,6 +164,7 @@ def test_shrinking_box_never_gets_negative_area():
         tracker.update([Detection(200, 200, size, size, 0.9)])
     for _ in range(30):  # coast while the area velocity is strongly negative
         tracks = tracker.update([])
+        assert tracks, 'the track coasts for up to max_age frames'
         assert all(t.w > 0 and t.h > 0 and np.isfinite(t.x) for t in tracks)
 
 

@@ -113,7 +113,8 @@ def draw_annotations(bgr: np.ndarray, items: Iterable[Annotation]) -> np.ndarray
             continue
         colour = label_colour(item.label)
         x1, y1 = round(x), round(y)
-        x2, y2 = round(x + w), round(y + h)
+        # cv2.rectangle includes its second corner: the last pixel inside the box.
+        x2, y2 = round(x + w) - 1, round(y + h) - 1
         cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
         text = annotation_text(item)
         if not text:

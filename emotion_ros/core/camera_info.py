@@ -17,6 +17,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import yaml
 
@@ -68,12 +69,19 @@ def url_to_path(url: str) -> Path:
 
     :param url: ``file:///abs/path.yaml`` or a plain path.
     :returns: the path.
-    :raises CalibrationError: for schemes other than file (e.g. ``package://`` needs ament).
+    :raises CalibrationError: for schemes other than file (e.g. ``package://`` needs ament)
+        and for file URLs naming another host.
     """
     parsed = urlparse(url)
-    if parsed.scheme in ('', 'file'):
-        return Path(parsed.path if parsed.scheme else url).expanduser()
-    raise CalibrationError(f'camera_info_url {url}: only file:// URLs and paths are supported')
+    if parsed.scheme == '':
+        return Path(url).expanduser()
+    if parsed.scheme != 'file':
+        raise CalibrationError(
+            f'camera_info_url {url}: only file:// URLs and paths are supported')
+    if parsed.netloc not in ('', 'localhost'):
+        raise CalibrationError(f'camera_info_url {url}: a file URL needs three slashes '
+                               f'(file:///absolute/path.yaml), not host {parsed.netloc!r}')
+    return Path(url2pathname(parsed.path))
 
 
 def _matrix(data: dict, key: str, size: int, where: Path) -> tuple[float, ...]:

@@ -29,7 +29,7 @@ gets a softmax. The classifier is not thread-safe: use one per thread or guard i
 from collections import OrderedDict
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from emotion_ros.core.model_card import card_path_for, InputSpec, load_card, ModelCard, \
     ModelCardError
@@ -105,10 +105,10 @@ class _KerasBackend:
                                  f'{len(model.inputs)} inputs and {len(model.outputs)} outputs')
         _check_io_shapes(path, tuple(model.inputs[0].shape), tuple(model.outputs[0].shape),
                          card)
-        self._model = model
         spec = tf.TensorSpec(shape=(None,) + card.input.shape, dtype=tf.float32)
+        # A fixed input signature: traced once, whatever the batch size.
         self._function = tf.function(lambda x: model(x, training=False),
-                                     input_signature=[spec], reduce_retracing=True)
+                                     input_signature=[spec])
         self.output_scale: float | None = None
 
     def run(self, batch: np.ndarray) -> np.ndarray:
@@ -127,7 +127,6 @@ class _TfliteBackend:
             raise ModelLoadError(
                 f'{path}: the ai-edge-litert package is needed for .tflite models: {exc}'
             ) from exc
-        self._path = path
         self._interpreter_class = Interpreter
         try:
             self._content = path.read_bytes()
@@ -234,7 +233,6 @@ class EmotionClassifier:
         self._backend = backend
         self._card = card
         self._model_path = model_path
-        self._run: Callable[[np.ndarray], np.ndarray] = backend.run
         self._outputs_logits = False
 
     @classmethod
@@ -279,7 +277,7 @@ class EmotionClassifier:
         pixels = rng.integers(0, 256, size=(_PROBE_BATCH,) + spec.shape, dtype=np.uint8)
         batch = preprocess_faces(pixels, spec)
         try:
-            raw = self._run(batch)
+            raw = self._backend.run(batch)
         except Exception as exc:  # noqa: B902 - any backend failure means the model is unusable
             raise ModelLoadError(f'{self._model_path}: model fails on a probe batch '
                                  f'({type(exc).__name__}: {exc})') from exc
@@ -362,7 +360,7 @@ class EmotionClassifier:
                              f'got {array.shape}')
         if array.shape[0] == 0:
             return np.zeros((0, self._card.num_classes), dtype=np.float32)
-        raw = self._run(np.ascontiguousarray(array, dtype=np.float32))
+        raw = self._backend.run(np.ascontiguousarray(array, dtype=np.float32))
         if self._outputs_logits:
             return _softmax(raw.astype(np.float32))
         if self._backend.output_scale is not None:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from emotion_ros.core.annotate import Annotation
+from emotion_ros.core.labels import top_label
 from emotion_ros.core.preprocessing import crop_face, DEFAULT_FACE_MARGIN
 import numpy as np
 
@@ -95,7 +96,7 @@ class FaceEmotionEstimator:
                 kept.append((face_id, tuple(float(v) for v in box)))
             except ValueError as error:
                 problems.append(f'face {face_id} skipped: {error}')
-        self.forget_absent([face_id for face_id, _ in kept])
+        self.forget_absent([face_id for face_id, _ in faces])
         if not crops:
             return [], problems
         probabilities = self._classifier.classify_crops(crops)
@@ -103,9 +104,9 @@ class FaceEmotionEstimator:
         results = []
         for (face_id, box), raw in zip(kept, probabilities):
             smoothed = self._smoother.update(face_id, raw)
-            best = int(np.argmax(smoothed))
-            results.append(FaceEmotion(face_id=face_id, box=box, label=labels[best],
-                                       confidence=float(smoothed[best]),
+            label, confidence = top_label(smoothed, labels)
+            results.append(FaceEmotion(face_id=face_id, box=box, label=label,
+                                       confidence=confidence,
                                        probabilities=np.asarray(smoothed, dtype=np.float32)))
         return results, problems
 

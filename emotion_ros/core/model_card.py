@@ -52,6 +52,8 @@ CARD_VERSION = 1
 SUPPORTED_CARD_VERSIONS: tuple[int, ...] = (CARD_VERSION,)
 # File name suffix of a card: ``<model stem>.card.json``.
 CARD_SUFFIX = '.card.json'
+# Permissions of a written card (rw-r--r--): nodes may run as another user than training.
+CARD_FILE_MODE = 0o644
 # 'unit': x / 255 in [0, 1]; 'symmetric': (x / 255 - 0.5) * 2 in [-1, 1]; x in [0, 255].
 NORMALISATIONS: tuple[str, ...] = ('unit', 'symmetric')
 # Image channels a model may take: 1 = grey, 3 = BGR.
@@ -348,6 +350,8 @@ def save_card(card: ModelCard, path: str | os.PathLike) -> Path:
         raise ModelCardError(f'{target}: card cannot be written as JSON: {exc}') from exc
     handle, tmp_name = tempfile.mkstemp(prefix=target.name, suffix='.part', dir=target.parent)
     try:
+        # mkstemp creates the file 0600; a card must be as readable as its model.
+        os.fchmod(handle, CARD_FILE_MODE)
         with os.fdopen(handle, 'w', encoding='utf-8') as tmp:
             tmp.write(text)
         os.replace(tmp_name, target)

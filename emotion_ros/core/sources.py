@@ -266,6 +266,9 @@ def open_source(spec: Union[str, int], width: int = 0, height: int = 0, fps: flo
     if _DEVICE_RE.match(text):
         return CameraSource(text, width, height, fps)
     path = Path(text).expanduser()
+    if path.is_char_device():
+        # /dev/v4l/by-id/... and other stable names of a V4L2 device.
+        return CameraSource(str(path), width, height, fps)
     if path.is_dir():
         return ImageFolderSource.from_folder(path, fps=fps, loop=loop)
     if not path.exists():

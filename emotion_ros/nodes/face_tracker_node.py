@@ -14,9 +14,11 @@
 
 """Face-tracker node: detect every face in image_raw and keep a stable id per face."""
 
+from typing import Optional
+
 from emotion_msgs.msg import Face, FaceArray
 from emotion_ros.conversions import imgmsg_to_bgr
-from emotion_ros.core.detection import DETECTORS, make_detector
+from emotion_ros.core.detection import clip_detection, DETECTORS, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
 from emotion_ros.nodes.parameters import at_least, declare_parameters, one_of, ParamSpec
@@ -47,21 +49,24 @@ PARAMETERS = (
 )
 
 
-def track_to_face(track: Track, width: int, height: int) -> Face:
+def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
     """
     Convert a core track to an emotion_msgs/Face, the box clipped to the image.
 
     :param track: the track.
     :param width: image width, pixels.
     :param height: image height, pixels.
-    :returns: the message.
+    :returns: the message, or None when the (predicted) box has left the image.
     """
-    x0 = int(round(min(max(track.x, 0.0), width)))
-    y0 = int(round(min(max(track.y, 0.0), height)))
-    x1 = int(round(min(max(track.x + track.w, 0.0), width)))
-    y1 = int(round(min(max(track.y + track.h, 0.0), height)))
-    roi = RegionOfInterest(x_offset=x0, y_offset=y0, width=max(x1 - x0, 0),
-                           height=max(y1 - y0, 0), do_rectify=False)
+    box = clip_detection(track.x, track.y, track.w, track.h, track.score, width, height)
+    if box is None:
+        return None
+    x0, y0 = round(box.x), round(box.y)
+    x1, y1 = round(box.x + box.w), round(box.y + box.h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    roi = RegionOfInterest(x_offset=x0, y_offset=y0, width=x1 - x0, height=y1 - y0,
+                           do_rectify=False)
     coasting = track.time_since_update > 0
     return Face(id=track.id, roi=roi,
                 detection_confidence=0.0 if coasting else float(track.score),
@@ -101,8 +106,8 @@ class FaceTrackerNode(Node):
         tracks = self._tracker.update(self._detector.detect(bgr))
         height, width = bgr.shape[:2]
         faces = [track_to_face(track, width, height) for track in tracks]
-        visible = [face for face in faces if face.roi.width and face.roi.height]
-        self._publisher.publish(FaceArray(header=msg.header, faces=visible))
+        self._publisher.publish(FaceArray(header=msg.header,
+                                          faces=[face for face in faces if face is not None]))
 
 
 main = main_for(FaceTrackerNode)

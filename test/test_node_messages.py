@@ -1,0 +1,50 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Core results to messages, as the nodes publish them (no ROS graph needed)."""
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.ros  # needs the built emotion_msgs
+
+
+def test_track_to_face_clips_and_marks_coasting() -> None:
+    """Boxes are clipped to the image; a coasting track has confidence 0; gone ones drop."""
+    from emotion_ros.core.tracking import Track
+    from emotion_ros.nodes.face_tracker_node import track_to_face
+
+    inside = track_to_face(Track(4, 10.4, 20.6, 50.0, 60.0, 0.9, 5, 0), 640, 480)
+    assert inside.id == 4 and inside.detection_confidence == pytest.approx(0.9)
+    assert (inside.roi.x_offset, inside.roi.y_offset, inside.roi.width, inside.roi.height) == \
+        (10, 21, 50, 60)
+    edge = track_to_face(Track(5, 600.0, -10.0, 80.0, 50.0, 0.8, 5, 2), 640, 480)
+    assert (edge.roi.x_offset, edge.roi.y_offset, edge.roi.width, edge.roi.height) == \
+        (600, 0, 40, 40)
+    assert edge.detection_confidence == 0.0 and edge.frames_since_detection == 2
+    assert track_to_face(Track(6, 700.0, 10.0, 50.0, 50.0, 0.8, 5, 1), 640, 480) is None
+
+
+def test_emotion_message_fields() -> None:
+    """A classified face becomes an Emotion with integer roi and every probability."""
+    from emotion_ros.core.face_emotions import FaceEmotion
+    from emotion_ros.nodes.emotion_classifier_node import to_emotion_msg
+
+    probabilities = np.array([0.05, 0.0, 0.05, 0.7, 0.1, 0.0, 0.1], np.float32)
+    msg = to_emotion_msg(FaceEmotion(3, (10.6, 20.2, 30.0, 40.0), 'happy', 0.7, probabilities))
+    assert (msg.face_id, msg.label) == (3, 'happy')
+    assert msg.confidence == pytest.approx(0.7)
+    assert (msg.roi.x_offset, msg.roi.y_offset, msg.roi.width, msg.roi.height) == \
+        (11, 20, 30, 40)
+    assert list(msg.probabilities) == pytest.approx(probabilities.tolist())
