@@ -16,8 +16,9 @@
 
 from pathlib import Path
 
+import cv2
 from emotion_ros.core.labels import FER2013_LABELS
-from emotion_ros.training import datasets, splits
+from emotion_ros.training import datasets, reporting, splits, trainer
 import numpy as np
 import pytest
 import training_fixtures as fixtures
@@ -151,3 +152,134 @@ def test_class_weights_balance_the_classes():
     counts = np.bincount(labels, minlength=7)
     totals = [counts[k] * weights[k] for k in (0, 1, 3)]
     assert totals == pytest.approx([totals[0]] * 3)
+
+
+def test_fer_csv_classes_are_fer2013_order_mapped_by_name(fer_csv):
+    path, _ = fer_csv
+    reference, _ = datasets.load_fer2013_csv(path, datasets.FER_USAGES, FER2013_LABELS)
+    # Another label order, without 'disgust' (index 1 in FER2013).
+    order = ('neutral', 'happy', 'sad', 'surprise', 'angry', 'fear')
+    mapped, report = datasets.load_fer2013_csv(path, datasets.FER_USAGES, order)
+    kept = reference.labels != FER2013_LABELS.index('disgust')
+    assert [order[i] for i in mapped.labels] == [FER2013_LABELS[i]
+                                                 for i in reference.labels[kept]]
+    np.testing.assert_array_equal(mapped.faces, reference.faces[kept])
+    # The disgust rows are counted apart from the 4 malformed ones, with their location.
+    assert len(report.malformed_rows) == 4
+    disgust_rows = [s for s, k in zip(reference.sources, kept) if not k]
+    assert len(report.excluded_rows) == len(disgust_rows) > 0
+    assert sorted(row.split(': ')[0] for row in report.excluded_rows) == sorted(disgust_rows)
+    assert all("class 'disgust' (emotion 1)" in row for row in report.excluded_rows)
+    assert 'rows of classes not in the labels' in report.summary()
+    assert report.problem_count == 4 + len(disgust_rows)
+
+
+def test_fer_csv_unbalanced_quote(fer_csv, tmp_path):
+    path, _ = fer_csv
+    lines = path.read_text().splitlines(keepends=True)
+    # In the middle: the quoted field swallows the rest of the file and the csv module fails.
+    broken = tmp_path / 'broken.csv'
+    broken.write_text(''.join(lines[:11] + [lines[11].replace(',', ',"', 1)] + lines[12:]))
+    expected = f'^{broken}:12: field larger than field limit .*runs on to line'
+    with pytest.raises(datasets.DatasetError, match=expected):
+        datasets.load_for_training(broken, FER2013_LABELS)
+    # In the last rows: a malformed row with its location, the earlier rows still load.
+    tail = tmp_path / 'tail.csv'
+    tail.write_text(''.join(lines[:-2] + [lines[-2].replace(',', ',"', 1)] + lines[-1:]))
+    total = len(lines)
+    sets, report = datasets.read_fer2013_csv(tail, FER2013_LABELS)
+    assert report.malformed_rows[-1] == (f'{tail}:{total - 1}: unbalanced quote: the row spans '
+                                         f'lines {total - 1} to {total}')
+    assert sum(len(part) for part in sets.values()) == total - 1 - 4 - 2
+    binary = tmp_path / 'binary.csv'
+    binary.write_bytes(b'emotion,pixels,Usage\n\xff\xfe\x00\n')
+    with pytest.raises(datasets.DatasetError, match=str(binary)):
+        datasets.load_for_training(binary, FER2013_LABELS)
+
+
+def test_skipped_files_are_counted_and_listed(tmp_path):
+    faces, _, _ = fixtures.real_faces()
+    root = tmp_path / 'ck'
+    for name in ('happy', 'sad'):
+        (root / name).mkdir(parents=True)
+        cv2.imwrite(str(root / name / f'S001_001_{name}.png'), faces[0])
+    loose = root / 'S002_001_loose.png'
+    cv2.imwrite(str(loose), faces[1])
+    notes = root / 'happy' / 'notes.txt'
+    notes.write_text('not an image')
+    gif = root / 'sad' / 'S003_001_00000001.gif'
+    gif.write_bytes(b'GIF89a')
+    nested = root / 'happy' / 'more'
+    nested.mkdir()
+    cv2.imwrite(str(nested / 'S004_001_00000001.png'), faces[2])
+    parts = datasets.load_for_training(root, FER2013_LABELS)
+    assert len(parts.train) == 2
+    report = parts.report
+    suffixes = ', '.join(datasets.IMAGE_SUFFIXES)
+    assert report.skipped_files == [f'{loose}: not inside a class folder',
+                                    f'{nested}: nested folder inside a class folder',
+                                    f'{notes}: not an image file suffix ({suffixes})',
+                                    f'{gif}: not an image file suffix ({suffixes})']
+    assert report.problem_count == 4
+    assert report.to_dict()['skipped_files'] == report.skipped_files
+    assert '4 skipped files:' in report.summary()
+    merged = datasets.LoadReport()
+    merged.merge(report)
+    assert merged.skipped_files == report.skipped_files and merged.problem_count == 4
+
+
+def test_evaluation_keeps_folder_images_at_their_size(train_test, tmp_path):
+    root, info = train_test
+    test, _ = datasets.load_for_evaluation(root, FER2013_LABELS)
+    assert isinstance(test.faces, list) and len(test.faces) == info['test']
+    assert test.faces[0].shape == (48, 48, 3) and test.faces[0].dtype == np.uint8
+    big = tmp_path / 'big' / 'happy'
+    big.mkdir(parents=True)
+    image = np.random.default_rng(1).integers(0, 256, (70, 50, 3), np.uint8)
+    cv2.imwrite(str(big / 'a.png'), image)
+    faces, _ = datasets.load_for_evaluation(big.parent, FER2013_LABELS)
+    np.testing.assert_array_equal(faces.faces[0], image)
+    assert len(faces.subset([0]).faces) == 1
+    assert len(datasets.FaceSet.concatenate([faces, faces])) == 2
+
+
+def _config(data, split):
+    return trainer.TrainConfig(data=str(data), run_dir='unused', split=split, seed=3)
+
+
+def test_prepare_splits_subject_keeps_people_apart(ck_folders):
+    root, _ = ck_folders
+    data = trainer.prepare_splits(_config(root, 'subject'), FER2013_LABELS)
+    assert data.warnings == []
+    people = [set(splits.subject_ids(part.sources, splits.DEFAULT_SUBJECT_PATTERN))
+              for part in (data.train, data.validation, data.test)]
+    assert all(people)
+    assert not people[0] & people[1] and not people[0] & people[2]
+    assert not people[1] & people[2]
+    assert len(data.train) + len(data.validation) + len(data.test) == len(
+        fixtures.real_faces()[0])
+    assert data.description == ('layout class_folders; test: subject split, 10% of the rest; '
+                                'validation: subject split, 10% of the rest')
+
+
+def test_stratified_split_of_subject_names_warns(ck_folders, fer_csv):
+    root, _ = ck_folders
+    data = trainer.prepare_splits(_config(root, 'stratified'), FER2013_LABELS)
+    assert len(data.warnings) == 1
+    assert 'near-duplicates leak' in data.warnings[0]
+    assert 'use --split subject' in data.warnings[0]
+    assert not splits.names_match_subjects([], splits.DEFAULT_SUBJECT_PATTERN)
+    assert not splits.names_match_subjects(['a/S001_1.png', 'b/x.png'],
+                                           splits.DEFAULT_SUBJECT_PATTERN)
+    csv_path, _ = fer_csv
+    assert trainer.prepare_splits(_config(csv_path, 'stratified'),
+                                  FER2013_LABELS).warnings == []
+
+
+def test_metrics_without_any_face_are_zero():
+    metrics = reporting.compute_metrics(np.zeros(0), np.zeros(0), FER2013_LABELS)
+    assert metrics['n'] == 0 and metrics['accuracy'] == 0.0 and metrics['macro_f1'] == 0.0
+    assert metrics['confusion_matrix'] == [[0] * 7 for _ in range(7)]
+    assert metrics['per_class']['happy'] == {'precision': 0.0, 'recall': 0.0,
+                                             'f1-score': 0.0, 'support': 0.0}
+    assert metrics['classes'] == list(FER2013_LABELS)

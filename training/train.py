@@ -27,20 +27,26 @@ CK+48-style ``<class>`` folders. The run directory holds ``model.keras``, ``mode
 ``history.csv``, ``curves.png``, ``confusion_matrix.png``, ``classification_report.txt`` and
 ``metrics.json`` (and ``model.tflite`` with ``--tflite``).
 
+With ``--resume`` the run keeps its ``config.json``: only ``--epochs`` and ``--tflite`` are
+honoured, and any other option given is ignored with a warning.
+
 Imports: ``emotion_ros`` is used from the installed package or ``PYTHONPATH``; when it is not
 importable, the repository root (this file's parent folder) is added to ``sys.path``, so the
-script also runs from a plain clone.
+script also runs from a plain clone. The option choices and defaults come from the library
+(``ARCHITECTURES``, ``SPLITS``, ``DEFAULT_SUBJECT_PATTERN``, ``TrainConfig``).
 """
 
 import argparse
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXIT_ERROR = 2  # exit status for a data, model or option error
-DEFAULT_EPOCHS = 100  # epochs of the original project
+# Options honoured with --resume (the others are fixed by the run's config.json).
+RESUME_OPTIONS = ('resume', 'epochs', 'tflite')
 
 
 def ensure_importable() -> None:
@@ -51,31 +57,56 @@ def ensure_importable() -> None:
         sys.path.insert(0, str(REPO_ROOT))
 
 
+def config_defaults() -> Dict[str, object]:
+    """
+    Return the defaults of the run options, taken from ``TrainConfig``.
+
+    :returns: {field name: default} for the fields that have a plain default.
+    """
+    from emotion_ros.training.trainer import TrainConfig
+
+    return {f.name: f.default for f in fields(TrainConfig)
+            if isinstance(f.default, (int, float, str))}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """
-    Describe the command line; defaults are the original project's values.
+    Describe the command line; choices and defaults come from the training library.
+
+    Call :func:`ensure_importable` first.
 
     :returns: the parser.
     """
+    from emotion_ros.training.architectures import ARCHITECTURES
+    from emotion_ros.training.splits import SPLITS
+
+    default = config_defaults()
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--data', help='fer2013.csv, a train/test folder or <class> folders')
-    parser.add_argument('--arch', default='seed', choices=('seed', 'small'),
-                        help='architecture (default: seed, the original 7.8M-parameter CNN)')
+    parser.add_argument('--arch', default=default['arch'], choices=sorted(ARCHITECTURES),
+                        help=f'architecture (default: {default["arch"]}; seed is the '
+                             'original 7.8M-parameter CNN)')
     parser.add_argument('--epochs', type=int, default=None,
-                        help=f'last epoch (default: {DEFAULT_EPOCHS}; with --resume: the '
+                        help=f'last epoch (default: {default["epochs"]}; with --resume: the '
                              "resumed run's value)")
-    parser.add_argument('--batch-size', type=int, default=64, help='default: 64')
-    parser.add_argument('--lr', type=float, default=1e-3, help='Nadam learning rate')
-    parser.add_argument('--val-split', type=float, default=0.1,
-                        help='validation share of the training faces (default: 0.1)')
-    parser.add_argument('--test-split', type=float, default=0.1,
-                        help='test share when the layout has no test part (default: 0.1)')
-    parser.add_argument('--split', default='stratified', choices=('stratified', 'subject'),
+    parser.add_argument('--batch-size', type=int, default=default['batch_size'],
+                        help=f'default: {default["batch_size"]}')
+    parser.add_argument('--lr', type=float, default=default['lr'],
+                        help=f'Nadam learning rate (default: {default["lr"]})')
+    parser.add_argument('--val-split', type=float, default=default['val_split'],
+                        help='validation share of the training faces (default: '
+                             f'{default["val_split"]})')
+    parser.add_argument('--test-split', type=float, default=default['test_split'],
+                        help='test share when the layout has no test part (default: '
+                             f'{default["test_split"]})')
+    parser.add_argument('--split', default=default['split'], choices=SPLITS,
                         help='stratified (class ratios kept) or subject (no person on both '
                              'sides; use it for CK+ copies)')
-    parser.add_argument('--subject-pattern', default=r'^(S\d+)_',
-                        help='regex for the subject id in file names (group 1)')
-    parser.add_argument('--seed', type=int, default=42, help='random seed (default: 42)')
+    parser.add_argument('--subject-pattern', default=default['subject_pattern'],
+                        help='regex for the subject id in file names (group 1; default: '
+                             f'{default["subject_pattern"]})'.replace('%', '%%'))
+    parser.add_argument('--seed', type=int, default=default['seed'],
+                        help=f'random seed (default: {default["seed"]})')
     parser.add_argument('--class-weights', action='store_true',
                         help='weight classes by inverse frequency (imbalanced data)')
     parser.add_argument('--no-early-stopping', action='store_true',
@@ -84,8 +115,39 @@ def build_parser() -> argparse.ArgumentParser:
                         help='also export model.tflite, checked against Keras')
     parser.add_argument('--run-dir', help='run directory (default: runs/<time>_<arch>)')
     parser.add_argument('--resume', metavar='RUN_DIR',
-                        help='continue a run from its last checkpoint (--epochs may extend it)')
+                        help='continue a run from its last checkpoint (--epochs may extend it, '
+                             '--tflite adds the export; other options are ignored)')
     return parser
+
+
+def given_options(argv: Optional[List[str]], dests) -> List[str]:
+    """
+    List the options given explicitly on a command line.
+
+    :param argv: the arguments (default: ``sys.argv[1:]``).
+    :param dests: the destinations of the parser's options (``vars(args)``).
+    :returns: the destinations given, sorted, e.g. ``['data', 'resume']``.
+    """
+    unset = object()
+    # argparse fills in a default only for attributes the namespace does not have yet.
+    given = build_parser().parse_args(argv, argparse.Namespace(**dict.fromkeys(dests, unset)))
+    return sorted(name for name, value in vars(given).items() if value is not unset)
+
+
+def _resume_config(args, argv, load_config):
+    """Load the config of the run to resume; apply --epochs and --tflite, warn about others."""
+    config = load_config(Path(args.resume))
+    if args.epochs is not None:
+        config.epochs = args.epochs
+    if args.tflite:
+        config.tflite = True
+    ignored = [name for name in given_options(argv, vars(args))
+               if name not in RESUME_OPTIONS]
+    if ignored:
+        shown = ', '.join('--' + name.replace('_', '-') for name in ignored)
+        print(f'train.py: warning: {shown} ignored with --resume: the run keeps the options '
+              f'of {Path(args.resume) / "config.json"}', file=sys.stderr)
+    return config
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -95,11 +157,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     :param argv: arguments (default: ``sys.argv[1:]``).
     :returns: the exit status (0 on success).
     """
-    parser = build_parser()
+    ensure_importable()
+    try:
+        parser = build_parser()
+    except ImportError as error:
+        print(f'train.py: error: cannot import the training library: {error}', file=sys.stderr)
+        return EXIT_ERROR
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
         parser.error('--epochs and --batch-size must be >= 1 and --lr > 0')
-    ensure_importable()
     from emotion_ros.training.datasets import DatasetError
     from emotion_ros.training.tflite_export import TFLiteExportError
     from emotion_ros.training.trainer import load_config, run_training, TrainConfig, \
@@ -107,9 +173,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     try:
         if args.resume:
-            config = load_config(Path(args.resume))
-            if args.epochs is not None:
-                config.epochs = args.epochs
+            config = _resume_config(args, argv, load_config)
         else:
             if not args.data:
                 raise TrainingError('--data is required (or --resume RUN_DIR)')
@@ -120,13 +184,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                                     'or another --run-dir')
             config = TrainConfig(
                 data=args.data, run_dir=run_dir, arch=args.arch,
-                epochs=DEFAULT_EPOCHS if args.epochs is None else args.epochs,
+                epochs=config_defaults()['epochs'] if args.epochs is None else args.epochs,
                 batch_size=args.batch_size, lr=args.lr, val_split=args.val_split,
                 test_split=args.test_split, split=args.split,
                 subject_pattern=args.subject_pattern, seed=args.seed,
                 class_weights=args.class_weights, tflite=args.tflite,
                 early_stopping=not args.no_early_stopping)
         run_training(config, resume=bool(args.resume))
+    except ImportError as error:
+        print(f'train.py: error: a dependency is missing ({error}); run scripts/setup.sh',
+              file=sys.stderr)
+        return EXIT_ERROR
     except (DatasetError, TrainingError, TFLiteExportError, ValueError, OSError) as error:
         print(f'train.py: error: {error}', file=sys.stderr)
         return EXIT_ERROR

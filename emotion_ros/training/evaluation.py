@@ -15,15 +15,17 @@
 """
 Evaluate a model with a card on a labelled test set (what ``training/predict.py`` runs).
 
-Two modes: dataset faces (already cropped, e.g. 48x48 FER2013) are classified directly;
+Two modes: dataset faces (already cropped, e.g. 48x48 FER2013, or folder images at their own
+size) are classified directly, preprocessed once by the classifier;
 full photographs (``detect_faces``) go through the live pipeline's stages instead: the face
 detector, the largest face, the same crop margin and :class:`FaceEmotionEstimator`. Photos in
 which no face is found are counted and listed, not dropped silently.
 """
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Sequence, TextIO
 
 import cv2
 from emotion_ros.training import datasets
@@ -36,9 +38,10 @@ EVAL_BATCH = 256  # faces per classifier call
 class Predictions:
     """True and predicted class indices plus what could not be classified."""
 
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    sources: List[str]
+    y_true: np.ndarray  # (N,) int64 indices into the model's labels
+    y_pred: np.ndarray  # (N,) int64
+    sources: List[str]  # one per classified face
+    probabilities: np.ndarray  # (N, K) float32, the classifier's output
     no_face: List[str] = field(default_factory=list)  # photos where no face was found
     report: datasets.LoadReport = field(default_factory=datasets.LoadReport)
 
@@ -48,13 +51,16 @@ def predict_faces(classifier, faces: datasets.FaceSet) -> Predictions:
     Classify already-cropped faces.
 
     :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
-    :param faces: the labelled faces.
+    :param faces: the labelled faces (an array of same-size faces or a list of images of any
+        size; the classifier preprocesses them for its card).
     :returns: the predictions.
     """
-    predicted = [classifier.classify_crops(faces.faces[start:start + EVAL_BATCH]).argmax(1)
-                 for start in range(0, len(faces), EVAL_BATCH)]
-    y_pred = np.concatenate(predicted) if predicted else np.zeros(0, np.int64)
-    return Predictions(faces.labels.copy(), y_pred.astype(np.int64), list(faces.sources))
+    probs = [classifier.classify_crops(faces.faces[start:start + EVAL_BATCH])
+             for start in range(0, len(faces), EVAL_BATCH)]
+    probs = (np.concatenate(probs).astype(np.float32) if probs
+             else np.zeros((0, len(classifier.labels)), np.float32))
+    return Predictions(faces.labels.copy(), probs.argmax(1).astype(np.int64),
+                       list(faces.sources), probs)
 
 
 def predict_photos(classifier, detector, items: Sequence, margin: float) -> Predictions:
@@ -73,8 +79,9 @@ def predict_photos(classifier, detector, items: Sequence, margin: float) -> Pred
 
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), margin)
     index = {label: i for i, label in enumerate(classifier.labels)}
-    result = Predictions(np.zeros(0, np.int64), np.zeros(0, np.int64), [])
-    y_true, y_pred = [], []
+    result = Predictions(np.zeros(0, np.int64), np.zeros(0, np.int64), [],
+                         np.zeros((0, len(classifier.labels)), np.float32))
+    y_true, y_pred, probs = [], [], []
     for path, label in items:
         bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if bgr is None:
@@ -92,23 +99,28 @@ def predict_photos(classifier, detector, items: Sequence, margin: float) -> Pred
             continue
         y_true.append(label)
         y_pred.append(index[faces[0].label])
+        probs.append(np.asarray(faces[0].probabilities, np.float32))
         result.sources.append(str(path))
     result.y_true = np.asarray(y_true, np.int64)
     result.y_pred = np.asarray(y_pred, np.int64)
+    if probs:
+        result.probabilities = np.stack(probs)
     return result
 
 
-def check_labels(model_labels: Sequence[str], data_labels: Sequence[str]) -> None:
+def write_predictions(result: Predictions, labels: Sequence[str], stream: TextIO) -> None:
     """
-    Require the model to know every class of the data, so indices mean the same thing.
+    Write one CSV row per classified face: source, true and predicted class, probabilities.
 
-    :param model_labels: the card's labels (output order).
-    :param data_labels: the labels the dataset is indexed with.
-    :raises ValueError: when they differ.
+    :param result: the predictions.
+    :param labels: the model's class names (output order).
+    :param stream: a text stream opened with ``newline=''``.
     """
-    if tuple(model_labels) != tuple(data_labels):
-        raise ValueError(f'the model labels {list(model_labels)} differ from the dataset '
-                         f'labels {list(data_labels)}')
+    writer = csv.writer(stream)
+    writer.writerow(['source', 'true', 'predicted'] + list(labels))
+    for source, true, pred, probs in zip(result.sources, result.y_true, result.y_pred,
+                                         result.probabilities):
+        writer.writerow([source, labels[true], labels[pred]] + [repr(float(p)) for p in probs])
 
 
 def photo_items(path: Path, labels: Sequence[str]):

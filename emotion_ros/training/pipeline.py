@@ -34,14 +34,12 @@ def prepare_inputs(faces: np.ndarray, spec) -> np.ndarray:
     """
     Preprocess grey faces for a model with the inference preprocessing.
 
-    :param faces: (N, H, W) uint8 grey faces.
+    :param faces: (N, H, W) uint8 grey faces (N may be 0).
     :param spec: the model's :class:`emotion_ros.core.model_card.InputSpec`.
     :returns: (N, spec.height, spec.width, spec.channels) float32.
     """
     from emotion_ros.core.preprocessing import preprocess_faces
 
-    if len(faces) == 0:
-        return np.zeros((0,) + tuple(spec.shape), np.float32)
     return preprocess_faces(faces, spec)
 
 

@@ -77,17 +77,32 @@ def make_state_callback(run_dir: Path, monitor: str = 'val_accuracy'):
     path = Path(run_dir) / STATE_FILE
 
     class EpochState(keras.callbacks.Callback):
-        """Write ``{'epoch', 'best'}`` after every epoch (epoch = count of epochs done)."""
+        """
+        Write ``{'epoch', 'best', 'stopped_early'}`` after every epoch and at the end.
+
+        ``epoch`` is the count of epochs done; ``stopped_early`` becomes true when a callback
+        (early stopping) ended the training before its last epoch.
+        """
 
         def __init__(self):
             super().__init__()
             self.best = read_state(run_dir).get('best')
+            self.epochs_done = None
+
+        def _write(self, stopped_early: bool) -> None:
+            path.write_text(json.dumps({'epoch': self.epochs_done, 'best': self.best,
+                                        'stopped_early': stopped_early}) + '\n')
 
         def on_epoch_end(self, epoch, logs=None):
             value = (logs or {}).get(monitor)
             if value is not None and (self.best is None or float(value) > self.best):
                 self.best = float(value)
-            path.write_text(json.dumps({'epoch': epoch + 1, 'best': self.best}) + '\n')
+            self.epochs_done = epoch + 1
+            self._write(False)
+
+        def on_train_end(self, logs=None):
+            if self.epochs_done is not None:
+                self._write(bool(getattr(self.model, 'stop_training', False)))
 
     return EpochState()
 
@@ -97,7 +112,9 @@ def read_state(run_dir: Path) -> dict:
     Read a run directory's resume state.
 
     :param run_dir: the run directory.
-    :returns: ``{'epoch': epochs done, 'best': best monitored value}``, empty when absent.
+    :returns: ``{'epoch': epochs done, 'best': best monitored value, 'stopped_early': bool}``,
+        empty when absent.
+    :raises ValueError: when the file is not valid JSON.
     """
     path = Path(run_dir) / STATE_FILE
     if not path.is_file():

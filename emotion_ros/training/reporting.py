@@ -37,25 +37,41 @@ def compute_metrics(y_true: np.ndarray, y_pred: np.ndarray,
     :param y_pred: (N,) predicted class indices.
     :param classes: class names in index order.
     :returns: ``{'accuracy', 'macro_f1', 'n', 'per_class', 'confusion_matrix', 'classes'}``;
-        ``per_class`` maps each class name to precision, recall, f1-score and support.
+        ``per_class`` maps each class name to precision, recall, f1-score and support. With no
+        faces (N = 0) every value is 0 (scikit-learn is not called: it rejects empty input).
     """
-    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
-
-    index = list(range(len(classes)))
     y_true = np.asarray(y_true, np.int64)
     y_pred = np.asarray(y_pred, np.int64)
     n = int(len(y_true))
+    if not n:
+        return _zero_metrics(classes)
+    from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
+
+    index = list(range(len(classes)))
     report = classification_report(y_true, y_pred, labels=index, target_names=list(classes),
                                    output_dict=True, zero_division=0)
     per_class = {name: {key: float(value) for key, value in report[name].items()}
                  for name in classes}
     return {
-        'accuracy': float(accuracy_score(y_true, y_pred)) if n else 0.0,
+        'accuracy': float(accuracy_score(y_true, y_pred)),
         'macro_f1': float(f1_score(y_true, y_pred, labels=index, average='macro',
-                                   zero_division=0)) if n else 0.0,
+                                   zero_division=0)),
         'n': n,
         'per_class': per_class,
         'confusion_matrix': confusion_matrix(y_true, y_pred, labels=index).tolist(),
+        'classes': list(classes),
+    }
+
+
+def _zero_metrics(classes: Sequence[str]) -> Dict[str, object]:
+    """Return the metrics of an evaluation without any face: all zero."""
+    keys = ('precision', 'recall', 'f1-score', 'support')
+    return {
+        'accuracy': 0.0,
+        'macro_f1': 0.0,
+        'n': 0,
+        'per_class': {name: dict.fromkeys(keys, 0.0) for name in classes},
+        'confusion_matrix': [[0] * len(classes) for _ in classes],
         'classes': list(classes),
     }
 

@@ -86,6 +86,25 @@ def subject_ids(sources: Sequence[str], pattern: str) -> List[str]:
     return ids
 
 
+def names_match_subjects(sources: Sequence[str], pattern: str) -> bool:
+    """
+    Tell whether every file name carries a subject id (a CK+-style dataset).
+
+    Such datasets hold several near-identical frames per person: a stratified split leaks
+    them into the test set, a subject split does not.
+
+    :param sources: image paths (or other source strings).
+    :param pattern: the subject-id regular expression.
+    :returns: True when there are sources and all their file names match; False otherwise,
+        also for an invalid pattern.
+    """
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        return False
+    return bool(sources) and all(regex.search(Path(s).name) for s in sources)
+
+
 def subject_split(groups: Sequence[str], fraction: float,
                   seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """

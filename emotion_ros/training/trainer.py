@@ -15,23 +15,27 @@
 """
 One training run: data, splits, model, callbacks, fit, evaluation and the run directory.
 
-Run directory contents: ``model.keras`` (best validation accuracy), ``model.card.json``,
-``history.csv``, ``curves.png``, ``confusion_matrix.png``, ``classification_report.txt``,
-``metrics.json``, ``config.json`` and, for ``--resume``, ``last.keras`` + ``state.json``;
-optionally ``model.tflite`` (verified against the Keras predictions).
+Run directory contents: ``model.keras`` (best validation accuracy: the checkpoint writes it
+directly), ``model.card.json``, ``history.csv``, ``curves.png``, ``confusion_matrix.png``,
+``classification_report.txt``, ``metrics.json``, ``config.json`` and, for ``--resume``,
+``last.keras`` + ``state.json``; optionally ``model.tflite`` (verified against the Keras
+predictions; deleted again when the check fails, after the model and card are written).
+
+The reported metrics come from the node's loading path: the saved ``model.keras`` is loaded
+with :meth:`emotion_ros.core.classifier.EmotionClassifier.load` and its card, and evaluated with
+:func:`emotion_ros.training.evaluation.predict_faces`.
 """
 
 from dataclasses import asdict, dataclass, field
 import json
 from pathlib import Path
 import time
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 from emotion_ros.training import datasets, reporting, splits
 from emotion_ros.training.architectures import compile_model, DEFAULT_LEARNING_RATE, INPUT_SHAPE
 from emotion_ros.training.progress import make_progress_callback, make_state_callback, \
     read_state
-import numpy as np
 
 NORMALISATION = 'unit'  # x / 255, as the original project scaled its inputs
 MONITOR = 'val_accuracy'  # metric for the best checkpoint, early stopping and LR schedule
@@ -39,11 +43,11 @@ EARLY_STOP_PATIENCE = 11  # epochs without improvement before stopping (original
 LR_PATIENCE = 7  # epochs without improvement before halving the learning rate (original)
 LR_FACTOR = 0.5  # learning-rate multiplier on a plateau (original value)
 MIN_LR = 1e-7  # learning-rate floor
-EVAL_BATCH = 256  # faces per evaluation batch
 CONFIG_FILE = 'config.json'
-BEST_MODEL = 'best.keras'
 LAST_MODEL = 'last.keras'
 MODEL_FILE = 'model.keras'
+CARD_FILE = 'model.card.json'
+TFLITE_FILE = 'model.tflite'
 
 
 class TrainingError(RuntimeError):
@@ -86,15 +90,39 @@ def load_config(run_dir: Path) -> TrainConfig:
 
     :param run_dir: the run directory.
     :returns: its configuration.
-    :raises TrainingError: when the directory holds no run to resume.
+    :raises TrainingError: when the directory holds no run to resume or its config.json is
+        corrupt.
     """
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file() or not (Path(run_dir) / LAST_MODEL).is_file():
         raise TrainingError(f'{run_dir}: not a run directory with a checkpoint to resume '
                             f'({CONFIG_FILE} and {LAST_MODEL} expected)')
-    data = json.loads(path.read_text())
-    data['labels'] = tuple(data.get('labels', ()))
-    return TrainConfig(**data)
+    try:
+        data = json.loads(path.read_text())
+        data['labels'] = tuple(data.get('labels', ()))
+        config = TrainConfig(**data)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise TrainingError(f'{path}: corrupt run configuration, cannot resume ({error})')
+    config.run_dir = str(run_dir)  # where the run is now, also after it was moved
+    return config
+
+
+def read_run_state(run_dir: Path) -> dict:
+    """
+    Read ``state.json`` of a run for ``--resume``.
+
+    :param run_dir: the run directory.
+    :returns: ``{'epoch', 'best', 'stopped_early'}`` (empty when the file is absent).
+    :raises TrainingError: when the file is corrupt.
+    """
+    try:
+        state = read_state(run_dir)
+        if not isinstance(state, dict):
+            raise ValueError(f'expected a JSON object, got {type(state).__name__}')
+        int(state.get('epoch', 0))
+        return state
+    except (ValueError, TypeError) as error:
+        raise TrainingError(f'{Path(run_dir) / "state.json"}: corrupt resume state ({error})')
 
 
 @dataclass
@@ -106,6 +134,7 @@ class SplitData:
     test: datasets.FaceSet
     description: str
     report: datasets.LoadReport
+    warnings: List[str] = field(default_factory=list)  # e.g. a likely leaky split
 
 
 def prepare_splits(config: TrainConfig, labels) -> SplitData:
@@ -113,7 +142,9 @@ def prepare_splits(config: TrainConfig, labels) -> SplitData:
     Load the dataset and make the train / validation / test parts.
 
     Parts fixed by the layout are kept (FER2013 Usage, ``test/``); the others are split off the
-    training faces with ``config.split`` (test first, then validation).
+    training faces with ``config.split`` (test first, then validation). A stratified split of
+    files whose names all carry a subject id (CK+ style) gets a warning: near-duplicate frames
+    of one person would land on both sides.
 
     :param config: the run's configuration.
     :param labels: class names.
@@ -122,8 +153,15 @@ def prepare_splits(config: TrainConfig, labels) -> SplitData:
     :raises ValueError: when a split cannot be made.
     """
     parts = datasets.load_for_training(Path(config.data), labels)
-    train, notes = parts.train, [f'layout {parts.layout}']
+    train, notes, warnings = parts.train, [f'layout {parts.layout}'], []
     test, validation = parts.test, parts.validation
+    if ((test is None or validation is None) and config.split == 'stratified'
+            and splits.names_match_subjects(train.sources, config.subject_pattern)):
+        warnings.append(
+            'warning: every file name matches the subject pattern '
+            f"'{config.subject_pattern}' (CK+ style), but --split stratified puts frames of "
+            'the same person in train and test: near-duplicates leak and inflate the test '
+            'accuracy; use --split subject')
     for name, fraction in (('test', config.test_split), ('validation', config.val_split)):
         if (test if name == 'test' else validation) is not None:
             notes.append(f'{name}: fixed by the layout')
@@ -137,17 +175,17 @@ def prepare_splits(config: TrainConfig, labels) -> SplitData:
         train = train.subset(kept)
         notes.append(f'{name}: {config.split} split, {fraction:.0%} of the rest')
     description = '; '.join(notes)
-    return SplitData(train, validation, test, description, parts.report)
+    return SplitData(train, validation, test, description, parts.report, warnings)
 
 
-def _callbacks(config: TrainConfig, resumed: bool):
+def _callbacks(config: TrainConfig, resumed: bool, best):
     """Build the Keras callbacks of a run."""
     import keras
 
     run = Path(config.run_dir)
-    best = read_state(run).get('best') if resumed else None
     callbacks = [
-        keras.callbacks.ModelCheckpoint(str(run / BEST_MODEL), monitor=MONITOR, mode='max',
+        # The best model goes straight to model.keras: there is no second copy to keep in sync.
+        keras.callbacks.ModelCheckpoint(str(run / MODEL_FILE), monitor=MONITOR, mode='max',
                                         save_best_only=True, initial_value_threshold=best),
         keras.callbacks.ModelCheckpoint(str(run / LAST_MODEL)),
         keras.callbacks.ReduceLROnPlateau(monitor=MONITOR, mode='max', factor=LR_FACTOR,
@@ -162,9 +200,24 @@ def _callbacks(config: TrainConfig, resumed: bool):
     return callbacks
 
 
+def _load_checkpoint(path: Path):
+    """Load a Keras checkpoint of this run, or raise TrainingError naming the file."""
+    import keras
+
+    try:
+        return keras.models.load_model(str(path))
+    except Exception as error:  # noqa: B902 - zip, h5py and Keras raise many kinds
+        raise TrainingError(f'{path}: corrupt or unreadable checkpoint, cannot resume '
+                            f'({type(error).__name__}: {error})') from error
+
+
 def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[str, object]:
     """
     Train, evaluate and write every artefact of a run directory.
+
+    A resumed run continues from ``last.keras`` after the epochs in ``state.json``, with the
+    seed ``config.seed + epochs done`` for its shuffling and augmentation (the splits keep
+    ``config.seed``), so the resumed epochs do not repeat the first epochs' random draws.
 
     :param config: the run's configuration (``run_dir`` is created if needed).
     :param resume: continue from ``last.keras`` and ``state.json`` in ``run_dir``.
@@ -173,6 +226,8 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     :raises datasets.DatasetError: when the data cannot be loaded.
     :raises TrainingError: when a resume is impossible or the run has nothing to train on.
     :raises ValueError: when a split cannot be made.
+    :raises emotion_ros.training.tflite_export.TFLiteExportError: when the TFLite export or
+        its check fails (the model, card and metrics are written before).
     """
     from emotion_ros.core.labels import FER2013_LABELS
     from emotion_ros.core.model_card import InputSpec
@@ -180,90 +235,123 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     labels = tuple(config.labels) or FER2013_LABELS
     config.labels = labels
     run = Path(config.run_dir)
+    state = read_run_state(run) if resume else {}
+    initial_epoch = int(state.get('epoch', 0))
     data = prepare_splits(config, labels)
     run.mkdir(parents=True, exist_ok=True)
     log(f'data: {config.data}: {len(data.train)} train, {len(data.validation)} validation, '
         f'{len(data.test)} test faces ({data.description})')
+    for warning in data.warnings:
+        log(warning)
     if data.report.problem_count:
         log(f'data problems (skipped, see metrics.json):\n{data.report.summary()}')
-    if not len(data.validation) or not len(data.train):
-        raise TrainingError('training and validation sets must not be empty')
+    if not len(data.validation) or not len(data.train) or not len(data.test):
+        raise TrainingError('training, validation and test sets must not be empty')
     # TensorFlow is imported only now, so that data errors are reported at once.
     import keras
 
     from emotion_ros.training.architectures import build_model
     from emotion_ros.training.pipeline import make_augmenter, make_dataset, prepare_inputs
 
-    keras.utils.set_random_seed(config.seed)
+    seed = config.seed + initial_epoch
+    keras.utils.set_random_seed(seed)
     spec = InputSpec(INPUT_SHAPE[0], INPUT_SHAPE[1], INPUT_SHAPE[2], NORMALISATION)
-    x_train, x_val, x_test = (prepare_inputs(part.faces, spec)
-                              for part in (data.train, data.validation, data.test))
-    initial_epoch = 0
+    x_train, x_val = (prepare_inputs(part.faces, spec) for part in (data.train, data.validation))
     if resume:
-        model = keras.models.load_model(str(run / LAST_MODEL))
-        initial_epoch = int(read_state(run).get('epoch', 0))
-        log(f'resuming {run} after epoch {initial_epoch}')
+        model = _load_checkpoint(run / LAST_MODEL)
+        log(f'resuming {run} after epoch {initial_epoch} (seed {seed})')
+        if state.get('stopped_early'):
+            log(f'note: this run stopped early after epoch {initial_epoch} ({MONITOR} did not '
+                f'improve for {EARLY_STOP_PATIENCE} epochs); training it further may not help')
     else:
         model = build_model(config.arch, INPUT_SHAPE, len(labels))
         compile_model(model, config.lr)
     save_config(config)
     weights = (splits.class_weights(data.train.labels, len(labels))
                if config.class_weights else None)
-    train_ds = make_dataset(x_train, data.train.labels, config.batch_size, True, config.seed,
-                            make_augmenter(config.seed))
-    val_ds = make_dataset(x_val, data.validation.labels, config.batch_size, False, config.seed)
+    train_ds = make_dataset(x_train, data.train.labels, config.batch_size, True, seed,
+                            make_augmenter(seed))
+    val_ds = make_dataset(x_val, data.validation.labels, config.batch_size, False, seed)
     start = time.perf_counter()
     if initial_epoch < config.epochs:
         model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
                   initial_epoch=initial_epoch, class_weight=weights, shuffle=False,
-                  callbacks=_callbacks(config, resume), verbose=0)
+                  callbacks=_callbacks(config, resume, state.get('best')), verbose=0)
     seconds = time.perf_counter() - start
-    if (run / BEST_MODEL).is_file():
-        model = keras.models.load_model(str(run / BEST_MODEL))
-    model.save(str(run / MODEL_FILE))
-    return _finish_run(config, model, spec, data, (x_test, x_val), seconds, initial_epoch, log)
+    if not (run / MODEL_FILE).is_file():
+        # No epoch improved on the threshold (or none ran): keep the current weights.
+        model.save(str(run / MODEL_FILE))
+    return _finish_run(config, spec, data, seconds, initial_epoch, log)
 
 
-def _finish_run(config: TrainConfig, model, spec, data: SplitData, inputs, seconds: float,
+def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
                 initial_epoch: int, log) -> Dict[str, object]:
-    """Evaluate the best model and write the reports, the card and the optional TFLite."""
+    """Evaluate the saved model as the node loads it; write reports, card and TFLite."""
+    import keras
+
+    from emotion_ros.core.classifier import EmotionClassifier
     from emotion_ros.training.card import write_card
+    from emotion_ros.training.evaluation import predict_faces
 
     run = Path(config.run_dir)
-    x_test, x_val = inputs
-    evaluated_on, x_eval, part = 'test', x_test, data.test
-    if not len(part):
-        evaluated_on, x_eval, part = 'validation', x_val, data.validation
-    probs = model.predict(x_eval, batch_size=EVAL_BATCH, verbose=0)
-    y_pred = np.asarray(probs).argmax(axis=1)
     labels = tuple(config.labels)
-    metrics = reporting.compute_metrics(part.labels, y_pred, labels)
+    part = data.test
+    model = keras.models.load_model(str(run / MODEL_FILE), compile=False)
+    # The card must exist for the classifier to load the model; its metrics are filled below.
+    write_card(run / CARD_FILE, config, spec, {}, model.count_params())
+    classifier = EmotionClassifier.load(run / MODEL_FILE, run / CARD_FILE)
+    result = predict_faces(classifier, part)
+    metrics = reporting.compute_metrics(result.y_true, result.y_pred, labels)
     (run / 'classification_report.txt').write_text(
-        f'evaluated on the {evaluated_on} set ({len(part)} faces)\n\n'
-        + reporting.classification_text(part.labels, y_pred, labels))
+        f'evaluated on the test set ({len(part)} faces)\n\n'
+        + reporting.classification_text(result.y_true, result.y_pred, labels))
     reporting.plot_confusion_matrix(metrics['confusion_matrix'], labels,
-                                    run / 'confusion_matrix.png',
-                                    f'{config.arch}: {evaluated_on} set')
+                                    run / 'confusion_matrix.png', f'{config.arch}: test set')
     history = reporting.read_history_csv(run / 'history.csv')
     reporting.plot_curves(history, run / 'curves.png')
     epochs_run = len(history.get('epoch', []))
     images = len(data.train) * max(epochs_run - initial_epoch, 0)
     metrics.update({
-        'evaluated_on': evaluated_on, 'split': data.description, 'epochs': epochs_run,
+        'evaluated_on': 'test', 'split': data.description, 'epochs': epochs_run,
         'train_faces': len(data.train), 'validation_faces': len(data.validation),
         'test_faces': len(data.test), 'train_seconds': round(seconds, 3),
         'train_images_per_second': round(images / seconds, 2) if seconds > 0 else None,
         'data_problems': data.report.to_dict(),
     })
-    if config.tflite:
-        from emotion_ros.training.tflite_export import export_tflite, verify_tflite
-
-        check = x_eval if len(x_eval) else x_val
-        export_tflite(model, run / 'model.tflite')
-        metrics['tflite_check'] = verify_tflite(model, run / 'model.tflite', check)
-        log(f'TFLite export verified: {metrics["tflite_check"]}')
     reporting.write_json(metrics, run / 'metrics.json')
-    write_card(run / 'model.card.json', config, spec, metrics, model.count_params())
-    log(f'{evaluated_on} accuracy {metrics["accuracy"]:.4f}, macro F1 '
-        f'{metrics["macro_f1"]:.4f} on {metrics["n"]} faces; run directory: {run}')
+    write_card(run / CARD_FILE, config, spec, metrics, model.count_params())
+    log(f'test accuracy {metrics["accuracy"]:.4f}, macro F1 {metrics["macro_f1"]:.4f} on '
+        f'{metrics["n"]} faces; run directory: {run}')
+    if config.tflite:
+        _export_tflite(run, model, spec, part, metrics, log)
     return metrics
+
+
+def _export_tflite(run: Path, model, spec, part: datasets.FaceSet, metrics: Dict[str, object],
+                   log) -> None:
+    """
+    Export ``model.tflite`` and check it on the test faces; record the check in the metrics.
+
+    Called after ``model.keras``, its card and ``metrics.json`` are written, so a failed check
+    loses nothing: the TFLite file is deleted, the error is recorded in
+    ``metrics['tflite_check']`` and ``metrics.json``, and the error is raised again.
+
+    :raises TFLiteExportError: when the conversion or the check fails.
+    """
+    from emotion_ros.training.pipeline import prepare_inputs
+    from emotion_ros.training.tflite_export import export_tflite, TFLiteExportError, \
+        verify_tflite
+
+    path = run / TFLITE_FILE
+    try:
+        export_tflite(model, path)
+        metrics['tflite_check'] = verify_tflite(model, path, prepare_inputs(part.faces, spec))
+    except TFLiteExportError as error:
+        path.unlink(missing_ok=True)
+        metrics['tflite_check'] = {'error': str(error)}
+        reporting.write_json(metrics, run / 'metrics.json')
+        log(f'warning: TFLite export failed; {path.name} deleted')
+        raise TFLiteExportError(f'{error} ({path.name} deleted; {MODEL_FILE}, {CARD_FILE} and '
+                                f'metrics.json are complete in {run})') from error
+    reporting.write_json(metrics, run / 'metrics.json')
+    log(f'TFLite export verified: {metrics["tflite_check"]}')
