@@ -184,3 +184,14 @@ def test_error_is_a_value_error():
 def test_encode_errors(image, encoding, message):
     with pytest.raises(ImageEncodingError, match=message):
         encode_image(image, encoding)
+
+
+def test_check_bgr() -> None:
+    """The shared image check accepts uint8 HxWx3 and names what it rejects."""
+    from emotion_ros.core.image_codec import check_bgr
+    check_bgr(np.zeros((2, 3, 3), np.uint8))
+    check_bgr(np.zeros((0, 3, 3), np.uint8), allow_empty=True)
+    for bad in (np.zeros((0, 3, 3), np.uint8), np.zeros((2, 3), np.uint8),
+                np.zeros((2, 3, 3), np.float32), [[1, 2, 3]]):
+        with pytest.raises(ValueError, match='HxWx3'):
+            check_bgr(bad)

@@ -19,6 +19,7 @@ from typing import Iterable, Optional
 import zlib
 
 import cv2
+from emotion_ros.core.image_codec import check_bgr
 import numpy as np
 
 # BGR colour per FER2013 label; other labels get a colour derived from their name.
@@ -100,9 +101,7 @@ def draw_annotations(bgr: np.ndarray, items: Iterable[Annotation]) -> np.ndarray
     :returns: the annotated copy.
     :raises ValueError: when ``bgr`` is not a uint8 HxWx3 image.
     """
-    if not isinstance(bgr, np.ndarray) or bgr.dtype != np.uint8 or bgr.ndim != 3 \
-            or bgr.shape[2] != 3:
-        raise ValueError(f'expected a uint8 HxWx3 BGR image, got {getattr(bgr, "shape", bgr)}')
+    check_bgr(bgr, allow_empty=True)
     out = bgr.copy()
     height, width = out.shape[:2]
     scale = min(max(height * _TEXT_SCALE_PER_PIXEL, _MIN_FONT_SCALE), _MAX_FONT_SCALE)

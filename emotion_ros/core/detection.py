@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cv2
+from emotion_ros.core.image_codec import check_bgr
 import numpy as np
 
 DETECTORS = ('yuface', 'haar')
@@ -61,20 +62,6 @@ class FaceDetector(Protocol):
         :param bgr: uint8 (H, W, 3) BGR image.
         :returns: the faces found, boxes clipped to the image.
         """
-
-
-def _check_bgr(bgr: np.ndarray) -> None:
-    """
-    Reject anything that is not a non-empty uint8 HxWx3 image.
-
-    :param bgr: the image to check.
-    :raises ValueError: when it is not.
-    """
-    if not isinstance(bgr, np.ndarray) or bgr.dtype != np.uint8 or bgr.ndim != 3 \
-            or bgr.shape[2] != 3 or bgr.shape[0] == 0 or bgr.shape[1] == 0:
-        shape = getattr(bgr, 'shape', None)
-        dtype = getattr(bgr, 'dtype', type(bgr).__name__)
-        raise ValueError(f'expected a non-empty uint8 HxWx3 BGR image, got {dtype} {shape}')
 
 
 def clip_detection(x: float, y: float, w: float, h: float, score: float,
@@ -151,7 +138,7 @@ class YuFaceDetector:
         :returns: the faces found, in full-resolution pixels, clipped to the image.
         :raises ValueError: when ``bgr`` is not a uint8 HxWx3 image.
         """
-        _check_bgr(bgr)
+        check_bgr(bgr)
         height, width = bgr.shape[:2]
         small = bgr
         if self.downscale < 1.0:
@@ -219,7 +206,7 @@ class HaarDetector:
         :returns: the faces found, clipped to the image, each with score 1.0.
         :raises ValueError: when ``bgr`` is not a uint8 HxWx3 image.
         """
-        _check_bgr(bgr)
+        check_bgr(bgr)
         height, width = bgr.shape[:2]
         grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         if self.equalize_hist:

@@ -144,6 +144,22 @@ def decode_image(encoding: str, height: int, width: int, step: int, data: Any) -
     return cv2.cvtColor(pixels, cv2.COLOR_YUV2BGR_YUY2)
 
 
+def check_bgr(image: np.ndarray, allow_empty: bool = False) -> None:
+    """
+    Reject anything that is not a uint8 HxWx3 (BGR) image.
+
+    :param image: the image to check.
+    :param allow_empty: accept a zero width or height.
+    :raises ValueError: when it is not such an image; the message gives its dtype and shape.
+    """
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 \
+            or image.shape[2] != 3 or (not allow_empty and 0 in image.shape[:2]):
+        shape = getattr(image, 'shape', None)
+        dtype = getattr(image, 'dtype', type(image).__name__)
+        empty = '' if allow_empty else 'non-empty '
+        raise ValueError(f'expected a {empty}uint8 HxWx3 BGR image, got {dtype} {shape}')
+
+
 def encode_pixels(bgr: np.ndarray, encoding: str = 'bgr8') -> tuple[int, int, int, np.ndarray]:
     """
     Convert a BGR image to the pixel layout of ``encoding``, without row padding.
