@@ -363,21 +363,10 @@ def stop_all(nodes: Sequence[NodeProcess], timeout: float = STOP_TIMEOUT) -> dic
     :param timeout: wait after SIGINT, s.
     :returns: exit code per node name, and the names that had to be killed.
     """
+    from emotion_ros.tools.supervisor import interrupt_and_wait
+    stopped = interrupt_and_wait([node.process for node in nodes], timeout)
+    killed = [node.name for node in nodes if node.process in stopped]
     for node in nodes:
-        if node.alive():
-            try:
-                node.process.send_signal(signal.SIGINT)
-            except ProcessLookupError:
-                pass
-    deadline = time.monotonic() + timeout
-    killed = []
-    for node in nodes:
-        try:
-            node.process.wait(max(deadline - time.monotonic(), 0.0))
-        except subprocess.TimeoutExpired:
-            node.process.kill()
-            node.process.wait()
-            killed.append(node.name)
         node.close()
     codes = {n.name: n.process.returncode for n in nodes}
     if any(code != 0 for code in codes.values()):

@@ -66,13 +66,8 @@ def python_script(path: Path, *args: str) -> list[str]:
 
 def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> int:
     """Interrupt a process like Ctrl-C, wait for it and return its exit code."""
-    if process.poll() is None:
-        process.send_signal(subprocess.signal.SIGINT)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    from emotion_ros.tools.supervisor import interrupt_and_wait
+    interrupt_and_wait([process], timeout)
     return process.returncode
 
 

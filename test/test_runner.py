@@ -142,3 +142,21 @@ def test_emotion_run_reports_a_dying_node(ros_domain, tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr[-4000:]
     assert 'emotion_classifier exited with code 1' in result.stderr
     assert 'missing.tflite' in result.stderr
+
+
+def test_interrupt_and_wait_kills_what_ignores_sigint() -> None:
+    """A process that ignores Ctrl-C is killed after the timeout and reported; others exit."""
+    from emotion_ros.tools.supervisor import interrupt_and_wait
+
+    def child(handler: str) -> subprocess.Popen:
+        script = (f'import signal, sys, time; signal.signal(signal.SIGINT, {handler}); '
+                  f'print(1, flush=True); time.sleep({FOREVER})')
+        process = subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE)
+        assert process.stdout.readline().strip() == b'1'  # the handler is in place
+        return process
+
+    stubborn = child('signal.SIG_IGN')
+    polite = child('lambda *_: sys.exit(0)')
+    killed = interrupt_and_wait([stubborn, polite], timeout=1.0)
+    assert killed == [stubborn]
+    assert stubborn.returncode == -signal.SIGKILL and polite.returncode == 0

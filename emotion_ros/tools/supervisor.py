@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Optional, TextIO
+from typing import Optional, Sequence, TextIO
 
 # Poll period of the supervision loop (s).
 POLL_PERIOD = 0.1
@@ -27,6 +27,33 @@ POLL_PERIOD = 0.1
 DRAIN_TIME = 3.0
 # Time a process gets to exit after SIGINT before it is killed (s).
 STOP_TIMEOUT = 10.0
+
+
+def interrupt_and_wait(processes: Sequence[subprocess.Popen],
+                       timeout: float = STOP_TIMEOUT) -> list[subprocess.Popen]:
+    """
+    Stop processes like Ctrl-C: SIGINT to each running one, then kill what outlives ``timeout``.
+
+    :param processes: the processes, interrupted in this order.
+    :param timeout: total wait after the interrupts, s.
+    :returns: the processes that had to be killed.
+    """
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        try:
+            process.send_signal(signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    killed = []
+    for process in running:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            killed.append(process)
+    return killed
 
 
 @dataclass
@@ -124,16 +151,9 @@ class Supervisor:
 
     def _stop_all(self) -> dict[str, int]:
         """Interrupt the running children (last started first); :returns: exit codes."""
-        running = [c for c in reversed(self.children)
-                   if c.process is not None and c.process.poll() is None]
-        for child in running:
-            child.process.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + self._stop_timeout
-        for child in running:
-            try:
-                child.process.wait(max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
+        started = [c for c in reversed(self.children) if c.process is not None]
+        killed = interrupt_and_wait([c.process for c in started], self._stop_timeout)
+        for child in started:
+            if child.process in killed:
                 self.say(f'{child.name} did not stop within {self._stop_timeout:.0f} s; killed')
-                child.process.kill()
-                child.process.wait()
         return {c.name: c.process.returncode for c in self.children if c.process is not None}
