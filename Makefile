@@ -1,4 +1,5 @@
 # The two README commands. Each does the whole set-up first (idempotent, skipped when done).
+# ROS_DISTRO=jazzy make test: the same on ROS 2 Jazzy (Kilted is the default); see scripts/distro.sh.
 .PHONY: setup demo test lint bench clean
 
 setup:
@@ -17,4 +18,4 @@ bench: setup
 	@bash -c 'source scripts/env.sh && python bench/bench_pipeline.py'
 
 clean:
-	rm -rf build install log out .setup
+	rm -rf build install log out .setup build-jazzy install-jazzy .setup-jazzy

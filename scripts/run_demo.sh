@@ -12,5 +12,7 @@ export ROS_DOMAIN_ID="${ROS_DOMAIN_ID:-$(( 101 - $$ % 50 ))}"
 mkdir -p "$ROOT/out"
 VIDEO="${1:-$ROOT/assets/media/single_face.mp4}"
 echo "demo: $VIDEO -> camera -> face_tracker -> emotion_classifier (domain $ROS_DOMAIN_ID)"
-"$ROOT/install/emotion_ros/lib/emotion_ros/emotion_run" --source "$VIDEO" --echo --record "$ROOT/out/demo.mp4"
+# install/ or install-<distro>/, whichever env.sh put on the ament index.
+PREFIX="$(python -c "from ament_index_python.packages import get_package_prefix as p; print(p('emotion_ros'))")"
+"$PREFIX/lib/emotion_ros/emotion_run" --source "$VIDEO" --echo --record "$ROOT/out/demo.mp4"
 echo "demo: annotated video in out/demo.mp4"

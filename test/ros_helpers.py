@@ -23,7 +23,6 @@ import sys
 import time
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-INSTALL_LIB = REPO_ROOT / 'install' / 'emotion_ros' / 'lib' / 'emotion_ros'
 # Domain ids 1..100 are safe on Linux; spread by pid so concurrent runs rarely collide.
 _DOMAIN_COUNTER = itertools.count()
 DOMAIN_ID_SPAN = 100
@@ -46,8 +45,9 @@ def ros_env(domain_id: int, ros_home: Path) -> dict[str, str]:
 
 
 def executable(name: str) -> Path:
-    """Return the installed console script ``name`` of emotion_ros."""
-    path = INSTALL_LIB / name
+    """Return the installed console script ``name`` of emotion_ros (install/ of this distro)."""
+    from emotion_ros.tools.runner import executable_path
+    path = executable_path(name)
     assert path.exists(), f'{path} missing: run scripts/setup.sh (colcon build) first'
     return path
 
