@@ -22,6 +22,7 @@ from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_calibration,
                                           uncalibrated)
 from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
+from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.parameters import at_least, declare_parameters, not_empty, one_of
 from emotion_ros.nodes.parameters import ParamSpec
 from emotion_ros.nodes.qos import publisher_qos, RELIABILITY_CHOICES
@@ -81,6 +82,8 @@ class CameraNode(Node):
                 self._calibration = load_calibration(self.p['camera_info_url'])
             except CalibrationError as error:
                 raise StartupError(str(error)) from None
+        self._frame_check = FrameLossCheck(
+            self, 3 * (self.p['image_width'] or 640) * (self.p['image_height'] or 480))
         qos = publisher_qos(self.p['reliability'])
         self._image_pub = self.create_publisher(Image, 'image_raw', qos)
         self._info_pub = self.create_publisher(CameraInfo, 'camera_info', qos)
@@ -158,6 +161,7 @@ class CameraNode(Node):
             self._source.close()
             self._ended = time.monotonic()
             return
+        self._frame_check.frame(frame.nbytes)
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.p['frame_id'])
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))

@@ -26,6 +26,7 @@ from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
 from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
 from emotion_ros.core.smoothing import ProbabilitySmoother
+from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.parameters import at_least, declare_parameters, ParamSpec
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -103,6 +104,7 @@ class EmotionClassifierNode(Node):
                                                self.p['crop_margin'])
         self._pairer = StampPairer(self.p['pairing_capacity'])
         self._throttle = DistinctThrottle()
+        self._frame_check = FrameLossCheck(self)
         # Subscribe only once the model is ready, so a camera waiting for subscribers does not
         # start before this node can classify.
         self.create_subscription(Image, 'image_raw', self._on_image, PAIRED_IMAGE_QOS)
@@ -112,6 +114,7 @@ class EmotionClassifierNode(Node):
             f'{", ".join(self._estimator.labels)}')
 
     def _on_image(self, msg: Image) -> None:
+        self._frame_check.frame(len(msg.data))
         pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
         if pair is not None:
             self._process(pair.image, pair.faces)

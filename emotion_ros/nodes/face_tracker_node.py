@@ -21,6 +21,7 @@ from emotion_ros.conversions import imgmsg_to_bgr
 from emotion_ros.core.detection import clip_detection, DETECTORS, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
+from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.parameters import at_least, declare_parameters, one_of, ParamSpec
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -92,10 +93,12 @@ class FaceTrackerNode(Node):
                                     iou_threshold=self.p['iou_threshold'])
         self._publisher = self.create_publisher(FaceArray, 'faces', RESULT_QOS)
         self._throttle = DistinctThrottle()
+        self._frame_check = FrameLossCheck(self)
         self.create_subscription(Image, 'image_raw', self._on_image, LATEST_IMAGE_QOS)
         self.get_logger().info(f'tracking faces with {self.p["detector"]}')
 
     def _on_image(self, msg: Image) -> None:
+        self._frame_check.frame(len(msg.data))
         try:
             bgr = imgmsg_to_bgr(msg)
         except ImageEncodingError as error:
