@@ -17,8 +17,11 @@ Launch the emotion pipeline: camera, face tracker and emotion classifier (and RV
 
     ros2 launch emotion_ros emotion.launch.py source:=/path/video.mp4
     ros2 launch emotion_ros emotion.launch.py use_camera:=false image_topic:=/camera/image_raw
+    ros2 launch emotion_ros emotion.launch.py namespace:=front
+    ros2 launch emotion_ros emotion.launch.py cameras:=cam1,cam2 source:=a.mp4,b.mp4
 
-The node list comes from emotion_ros.graph.pipeline(), which emotion_run also uses.
+The node list comes from emotion_ros.graph.pipeline(), which emotion_run also uses. A file
+source (not a camera) ends the launch when it ends, as emotion_run does.
 """
 
 import os
@@ -27,7 +30,8 @@ from ament_index_python.packages import get_package_share_directory
 from emotion_ros.graph import is_true, LAUNCH_ARGUMENTS, PACKAGE, PARAMS_FILE, pipeline
 from emotion_ros.graph import RVIZ_FILE
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, RegisterEventHandler, Shutdown
+from launch.event_handlers import OnProcessExit
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
@@ -38,12 +42,17 @@ def _nodes(context):
     config = os.path.join(get_package_share_directory(PACKAGE), 'config')
     params_file = args.pop('params_file') or os.path.join(config, PARAMS_FILE)
     rviz = is_true(args.pop('rviz'))
-    actions = [
-        Node(package=spec.package, executable=spec.executable, name=spec.name,
-             parameters=[params_file, spec.parameters], remappings=list(spec.remappings),
-             output='screen', emulate_tty=True)
-        for spec in pipeline(args)
-    ]
+    actions = []
+    for spec in pipeline(args):
+        node = Node(package=spec.package, executable=spec.executable, name=spec.name,
+                    namespace=spec.namespace, parameters=[params_file, spec.parameters],
+                    remappings=list(spec.remappings), output='screen', emulate_tty=True)
+        actions.append(node)
+        if spec.ends_run:
+            # A video file or folder ended (the camera exits): end the launch, like emotion_run.
+            actions.append(RegisterEventHandler(OnProcessExit(
+                target_action=node,
+                on_exit=[Shutdown(reason=f'{spec.full_name}: source finished')])))
     if rviz:
         actions.append(Node(package='rviz2', executable='rviz2', name='rviz2',
                             arguments=['-d', os.path.join(config, RVIZ_FILE)]))

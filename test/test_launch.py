@@ -17,6 +17,8 @@
 import ast
 import importlib.util
 from pathlib import Path
+import subprocess
+import sys
 
 from emotion_ros.graph import LAUNCH_ARGUMENTS, pipeline
 from emotion_ros.tools.runner import build_parser, children_for
@@ -24,6 +26,19 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_FILE = REPO_ROOT / 'launch' / 'emotion.launch.py'
+# Bound on a launch of the 72-frame video (s); it takes about 12 s.
+LAUNCH_TIMEOUT = 120.0
+# What `ros2 launch emotion_ros emotion.launch.py ARGS` does (ros2launch.api), without ros2cli.
+ROS2_LAUNCH = '\n'.join([
+    'import sys, launch',
+    'from ament_index_python.packages import get_package_share_directory as share',
+    'from launch.launch_description_sources import AnyLaunchDescriptionSource',
+    "path = share('emotion_ros') + '/launch/emotion.launch.py'",
+    'service = launch.LaunchService(argv=sys.argv[1:], noninteractive=True)',
+    'service.include_launch_description(launch.LaunchDescription([',
+    '    launch.actions.IncludeLaunchDescription(AnyLaunchDescriptionSource(path),',
+    "    launch_arguments=[a.split(':=', 1) for a in sys.argv[1:]])]))",
+    'sys.exit(service.run())'])
 
 
 def _setup_console_scripts() -> set[str]:
@@ -94,11 +109,85 @@ def test_runner_starts_the_graph_of_the_launch_file() -> None:
     assert camera.finite and "source:='/v.mp4'" in camera.cmd
 
 
-def test_launch_file_runs_when_launch_is_installed() -> None:
-    """With launch_ros present (full ROS 2), the description builds; skipped here otherwise."""
+def test_namespace_puts_every_node_under_it() -> None:
+    """namespace:=front: the same three nodes, all in /front; only a file source ends the run."""
+    nodes = pipeline({'namespace': 'front'})
+    assert [n.namespace for n in nodes] == ['/front'] * 3
+    assert [n.full_name for n in nodes] == ['front/camera', 'front/face_tracker',
+                                            'front/emotion_classifier']
+    assert not any(n.ends_run for n in nodes)
+    assert [n.ends_run for n in pipeline({'source': '/v.mp4'})] == [True, False, False]
+    assert pipeline({})[0].namespace == ''
+
+
+def test_cameras_get_one_pipeline_each() -> None:
+    """cameras:=cam1,cam2 under namespace robot: two whole pipelines, per-camera sources."""
+    nodes = pipeline({'namespace': 'robot', 'cameras': 'cam1, cam2',
+                      'source': '/a.mp4,camera', 'video_device': '/dev/video4'})
+    assert [(n.namespace, n.executable) for n in nodes] == [
+        (ns, exe) for ns in ('/robot/cam1', '/robot/cam2')
+        for exe in ('camera_node', 'face_tracker_node', 'emotion_classifier_node')]
+    cam1, cam2 = nodes[0], nodes[3]
+    assert cam1.parameters['source'] == '/a.mp4' and cam1.ends_run
+    assert 'source' not in cam2.parameters and not cam2.ends_run
+    assert cam1.parameters['video_device'] == cam2.parameters['video_device'] == '/dev/video4'
+    assert len({n.full_name for n in nodes}) == 6
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'cameras': 'a,b', 'source': '/1.mp4,/2.mp4,/3.mp4'}, 'source has 3 comma-separated'),
+    ({'cameras': 'a,a'}, 'repeats a name'),
+    ({'cameras': '1cam'}, 'invalid namespace'),
+    ({'namespace': 'my-robot'}, 'invalid namespace'),
+])
+def test_bad_namespaces_and_camera_lists(args: dict, message: str) -> None:
+    """Inconsistent or invalid camera arguments are one clear error, before anything starts."""
+    with pytest.raises(ValueError, match=message):
+        pipeline(args)
+
+
+@pytest.mark.ros
+def test_runner_commands_for_namespaces_and_cameras(tmp_path: Path) -> None:
+    """--namespace and --cameras become __ns remaps; echo runs once per camera namespace."""
+    children = children_for(build_parser().parse_args(['--namespace', '/cam1']))
+    assert all('__ns:=/cam1' in c.cmd for c in children)
+    options = build_parser().parse_args(['--cameras', 'cam1,cam2', '--source', '/a.mp4,/b.mp4',
+                                         '--echo'])
+    children = {c.name: c for c in children_for(options)}
+    assert set(children) == {f'{ns}/{name}' for ns in ('cam1', 'cam2') for name in (
+        'camera', 'face_tracker', 'emotion_classifier', 'emotion_echo')}
+    assert children['cam2/camera'].finite and "source:='/b.mp4'" in children['cam2/camera'].cmd
+    assert children['cam1/emotion_echo'].cmd[-2:] == ['-r', '__ns:=/cam1']
+    with pytest.raises(ValueError, match='--record takes one camera'):
+        children_for(build_parser().parse_args(['--cameras', 'a,b', '--record',
+                                                str(tmp_path / 'x.mp4')]))
+
+
+def _skip_without_launch_ros() -> None:
     if importlib.util.find_spec('launch_ros') is None:
         pytest.skip('launch_ros is not installable from PyPI here (see ENVIRONMENT.md)')
+
+
+def test_launch_file_runs_when_launch_is_installed() -> None:
+    """With launch_ros present (full ROS 2), the description builds; skipped here otherwise."""
+    _skip_without_launch_ros()
     spec = importlib.util.spec_from_file_location('emotion_launch', LAUNCH_FILE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.generate_launch_description().entities
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_launch_ends_when_the_video_ends(ros_domain, tmp_path: Path) -> None:
+    """Under launch's LaunchService (ros2 launch), a video source ending ends the launch."""
+    _skip_without_launch_ros()
+    video = REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'
+    result = subprocess.run([sys.executable, '-c', ROS2_LAUNCH, f'source:={video}',
+                             'namespace:=launched'],
+                            capture_output=True, text=True, timeout=LAUNCH_TIMEOUT)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert 'after 72 frames' in output
+    for node in ('face_tracker_node', 'emotion_classifier_node'):
+        assert f'[{node}-' in output and 'process has finished cleanly' in output

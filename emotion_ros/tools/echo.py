@@ -32,15 +32,17 @@ def stamp_text(msg: EmotionArray) -> str:
     return f'{msg.header.stamp.sec}.{msg.header.stamp.nanosec:09d}'
 
 
-def format_lines(msg: EmotionArray) -> list[str]:
-    """Return one ``stamp id=N label confidence`` line per face."""
-    return [f'{stamp_text(msg)} id={e.face_id} {e.label} {e.confidence:.2f}'
+def format_lines(msg: EmotionArray, namespace: str = '/') -> list[str]:
+    """Return one ``[namespace ]stamp id=N label confidence`` line per face."""
+    prefix = '' if namespace == '/' else namespace + ' '
+    return [f'{prefix}{stamp_text(msg)} id={e.face_id} {e.label} {e.confidence:.2f}'
             for e in msg.emotions]
 
 
-def to_json(msg: EmotionArray) -> str:
-    """Return the message as one line of JSON."""
+def to_json(msg: EmotionArray, namespace: str = '/') -> str:
+    """Return the message as one line of JSON (``namespace``: the camera's, e.g. /cam1)."""
     return json.dumps({
+        'namespace': namespace,
         'stamp': float(stamp_text(msg)),
         'sec': msg.header.stamp.sec, 'nanosec': msg.header.stamp.nanosec,
         'frame_id': msg.header.frame_id,
@@ -71,9 +73,11 @@ class EmotionEcho(Node):
 
     def _on_emotions(self, msg: EmotionArray) -> None:
         self.received += 1
-        lines = [to_json(msg)] if self._jsonl else format_lines(msg)
-        for line in lines:
-            print(line, file=self._out, flush=True)
+        namespace = self.get_namespace()
+        lines = [to_json(msg, namespace)] if self._jsonl else format_lines(msg, namespace)
+        # One write per message: echoes of several cameras may share a stdout, unbuffered.
+        self._out.write(''.join(line + '\n' for line in lines))
+        self._out.flush()
 
 
 def main(args: Optional[list[str]] = None) -> None:

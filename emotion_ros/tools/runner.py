@@ -18,7 +18,7 @@ emotion_run: start the pipeline without ``ros2 launch`` and supervise it.
 The same nodes, parameters and remappings as ``launch/emotion.launch.py`` (both read
 :func:`emotion_ros.graph.pipeline`), plus optional ``emotion_echo`` and ``image_recorder``.
 One process dies: it is reported and the rest stop. Ctrl-C: all stop and the exit code is 0.
-A video or folder source ending ends the run with 0.
+A video or folder source ending ends the run with 0 (with several cameras: the first to end).
 """
 
 import argparse
@@ -29,7 +29,7 @@ from typing import Any, Optional
 
 from ament_index_python.packages import get_package_prefix, get_package_share_directory
 
-from emotion_ros.graph import CAMERA_SOURCE, is_true, LAUNCH_ARGUMENTS, NodeSpec, PACKAGE
+from emotion_ros.graph import camera_namespaces, is_true, LAUNCH_ARGUMENTS, NodeSpec, PACKAGE
 from emotion_ros.graph import PARAMS_FILE, pipeline
 from emotion_ros.tools.supervisor import Child, Supervisor
 
@@ -52,8 +52,10 @@ def param_arg(name: str, value: Any) -> str:
 
 def node_command(spec: NodeSpec, params_file: str) -> list[str]:
     """Return the command line that starts ``spec`` like ``launch_ros`` would."""
-    cmd = [str(executable_path(spec.executable)), '--ros-args', '-r', f'__node:={spec.name}',
-           '--params-file', params_file]
+    cmd = [str(executable_path(spec.executable)), '--ros-args', '-r', f'__node:={spec.name}']
+    if spec.namespace:
+        cmd += ['-r', f'__ns:={spec.namespace}']
+    cmd += ['--params-file', params_file]
     for name, value in spec.parameters.items():
         cmd += ['-p', param_arg(name, value)]
     for source, target in spec.remappings:
@@ -80,17 +82,24 @@ def children_for(options: argparse.Namespace) -> list[Child]:
     params_file = args.pop('params_file') or str(
         Path(get_package_share_directory(PACKAGE)) / 'config' / PARAMS_FILE)
     args.pop('rviz')
-    finite = is_true(args['use_camera']) and args['source'] != CAMERA_SOURCE
+    specs = pipeline(args)
+    namespaces = camera_namespaces(args)
+    if options.record is not None and len(namespaces) > 1:
+        raise ValueError('--record takes one camera; run emotion_run --namespace NS --record '
+                         'per camera')
     children = []
-    if options.echo:
-        cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
-        children.append(Child('emotion_echo', cmd))
-    if options.record is not None:
-        children.append(Child('image_recorder',
-                              [str(executable_path('image_recorder')), str(options.record)]))
-    for spec in reversed(pipeline(args)):
-        children.append(Child(spec.name, node_command(spec, params_file),
-                              finite=finite and spec.executable == 'camera_node'))
+    for namespace in namespaces:
+        ns_args = ['--ros-args', '-r', f'__ns:={namespace}'] if namespace else []
+        prefix = namespace.lstrip('/') + '/' if namespace else ''
+        if options.echo:
+            cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
+            children.append(Child(prefix + 'emotion_echo', cmd + ns_args))
+        if options.record is not None:
+            children.append(Child(prefix + 'image_recorder', [
+                str(executable_path('image_recorder')), str(options.record)] + ns_args))
+    for spec in reversed(specs):
+        children.append(Child(spec.full_name, node_command(spec, params_file),
+                              finite=spec.ends_run))
     return children
 
 
