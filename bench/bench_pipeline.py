@@ -397,17 +397,21 @@ def child_env(domain_id: int, ros_home: Path,
 
 # ---------------------------------------------------------------- the ROS run
 
-def make_recorder(context: Any) -> Any:
+def make_recorder(context: Any, namespace: str = '', pixels: bool = True) -> Any:
     """
     Build the node that records receipt time minus header stamp on the three topics.
 
     :param context: the rclpy context of the run.
+    :param namespace: the camera's namespace ('' for the global one).
+    :param pixels: subscribe to ``image_raw``; False: to ``camera_info``, which carries each
+        frame's header without the pixels (cheaper when several cameras are recorded).
     :returns: the node; ``images``, ``faces``, ``emotions`` are lists of
         ``(receipt s, latency ms, stamp key ns, item count)``.
     """
     from emotion_msgs.msg import EmotionArray, FaceArray
     from rclpy.node import Node
-    from sensor_msgs.msg import Image
+    from rclpy.qos import QoSProfile
+    from sensor_msgs.msg import CameraInfo, Image
 
     from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 
@@ -415,11 +419,15 @@ def make_recorder(context: Any) -> Any:
         """Record when each message arrives, relative to its header stamp."""
 
         def __init__(self) -> None:
-            super().__init__('bench_pipeline', context=context)
+            super().__init__('bench_pipeline', namespace=namespace, context=context)
             self.images: list[tuple[float, float, int, int]] = []
             self.faces: list[tuple[float, float, int, int]] = []
             self.emotions: list[tuple[float, float, int, int]] = []
-            self.create_subscription(Image, 'image_raw', self._on_image, LATEST_IMAGE_QOS)
+            if pixels:
+                self.create_subscription(Image, 'image_raw', self._on_image, LATEST_IMAGE_QOS)
+            else:
+                self.create_subscription(CameraInfo, 'camera_info', self._on_image,
+                                         QoSProfile(depth=10))
             self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
             self.create_subscription(EmotionArray, 'emotions', self._on_emotions, RESULT_QOS)
 
@@ -429,7 +437,7 @@ def make_recorder(context: Any) -> Any:
             key = header.stamp.sec * 1_000_000_000 + header.stamp.nanosec
             return (now / 1e9, (now - key) / 1e6, key, count)
 
-        def _on_image(self, msg: Image) -> None:
+        def _on_image(self, msg: Any) -> None:
             self.images.append(self._entry(msg.header, 0))
 
         def _on_faces(self, msg: FaceArray) -> None:

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Benchmark several cameras on one machine: whole pipelines per camera vs one shared classifier.
+
+For 1, 2 and 4 cameras (namespaces cam1..camN), each camera node replays the one-face frames of
+bench_pipeline.py (640x480, 30 Hz, looping). Two layouts:
+
+- ``pipelines``: what ``emotion_run --cameras`` and ``cameras:=`` start (``graph.pipeline``):
+  camera, tracker and classifier processes per camera;
+- ``shared``: camera and tracker per camera, one classifier process serving every camera
+  (``bench/shared_classifier.py``: one classifier node per namespace in one executor).
+
+Per camera it reports the emotions rate, end-to-end latency (stamp -> emotions) median and p95,
+the share of frames with an EmotionArray, and CPU (camera + tracker + classifier; a shared
+classifier's CPU divided by the cameras). It also times, in-process, classifying N faces one by
+one against one batch of N: the most that batching faces across cameras could save.
+
+Run (after ``source scripts/env.sh``):
+``python bench/bench_cameras.py [--cameras 1 2 4] [--layouts pipelines shared] [--duration 30]``.
+"""
+
+import argparse
+from dataclasses import replace
+import json
+import os
+from pathlib import Path
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from typing import Any, Optional
+
+from bench_pipeline import (_cpu_seconds, _fmt, _interrupt, analyse, BenchError, child_env,
+                            DOMAIN_IDS, install_is_stale, machine_info, make_recorder,
+                            NodeProcess, PARAMS_FILE, prepare_sources, SCENARIOS, SPIN_STEP,
+                            START_TIMEOUT, stop_all, summary)
+
+BENCH_DIR = Path(__file__).resolve().parent
+SHARED_CLASSIFIER = BENCH_DIR / 'shared_classifier.py'
+LAYOUTS = ('pipelines', 'shared')
+CAMERA_RATE = 30.0  # replay rate of every camera, Hz
+DEFAULT_DURATION = 30.0  # measured time per run after every camera's first EmotionArray, s
+DEFAULT_WARMUP = 5.0  # start of each run left out of the statistics, s
+BATCH_REPEATS = 300  # in-process inference repetitions per batch size
+SPEC = {'cameras': 2, 'rate': 29.0, 'p95': 50.0}  # issue 9: Hz per camera, ms
+
+
+def camera_specs(count: int, folder: Path, layout: str) -> list[Any]:
+    """
+    Return the nodes of ``count`` cameras, as the runner builds them, replaying ``folder``.
+
+    :param count: cameras.
+    :param folder: the one-face frame folder.
+    :param layout: 'pipelines' or 'shared' (then without the per-camera classifiers).
+    :returns: the graph's NodeSpecs (camera overrides: loop, 30 Hz, no start delay).
+    """
+    from emotion_ros.graph import pipeline
+
+    cameras = ','.join(f'cam{i + 1}' for i in range(count))
+    specs = []
+    for spec in pipeline({'cameras': cameras, 'source': str(folder)}):
+        if spec.executable == 'camera_node':
+            spec = replace(spec, parameters={**spec.parameters, 'loop': True,
+                                             'framerate': CAMERA_RATE, 'start_delay': 0.0})
+        elif spec.executable == 'emotion_classifier_node' and layout == 'shared':
+            continue
+        specs.append(spec)
+    return specs
+
+
+def run_cameras(count: int, layout: str, folder: Path, workdir: Path, duration: float,
+                warmup: float, domain_id: int) -> dict[str, Any]:
+    """
+    Start the cameras' nodes, record every camera's topics, stop everything.
+
+    :returns: per camera the raw records (bench_pipeline.analyse input), CPU per process.
+    :raises BenchError: when a node dies or a camera gets no EmotionArray in time.
+    """
+    import rclpy
+    from rclpy.context import Context
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.signals import SignalHandlerOptions
+
+    from emotion_ros.tools.runner import node_command
+
+    specs = camera_specs(count, folder, layout)
+    namespaces = sorted({spec.namespace for spec in specs})
+    logs = workdir / 'logs' / f'{layout}_{count}'
+    logs.mkdir(parents=True, exist_ok=True)
+    env = child_env(domain_id, logs / 'ros_home')
+    context = Context()
+    rclpy.init(context=context, domain_id=domain_id,
+               signal_handler_options=SignalHandlerOptions.NO)
+    nodes: list[NodeProcess] = []
+    executor = None
+    recorders: dict[str, Any] = {}
+    try:
+        executor = SingleThreadedExecutor(context=context)
+        for namespace in namespaces:
+            recorders[namespace] = make_recorder(context, namespace, pixels=False)
+            executor.add_node(recorders[namespace])
+        for spec in specs:
+            nodes.append(NodeProcess(spec.full_name, node_command(spec, str(PARAMS_FILE)), env,
+                                     logs / f'{spec.full_name.replace("/", "_")}.log'))
+        if layout == 'shared':
+            command = [sys.executable, str(SHARED_CLASSIFIER), *namespaces, '--ros-args',
+                       '--params-file', str(PARAMS_FILE)]
+            nodes.append(NodeProcess('shared_classifier', command, env,
+                                     logs / 'shared_classifier.log'))
+
+        def check_alive() -> None:
+            for node in nodes:
+                if not node.alive():
+                    raise BenchError(f'{node.name} exited with {node.process.returncode}; '
+                                     f'log {node.log_path}:\n{node.log_tail()}')
+
+        started = time.monotonic()
+        while not all(r.emotions for r in recorders.values()):
+            check_alive()
+            if time.monotonic() - started > START_TIMEOUT:
+                raise BenchError(f'a camera got no EmotionArray in {START_TIMEOUT:.0f} s; '
+                                 f'logs in {logs}')
+            executor.spin_once(timeout_sec=SPIN_STEP)
+        first = time.time()
+        print(f'[bench] {layout}, {count} camera(s): all emotions flowing '
+              f'{time.monotonic() - started:.1f} s after start; measuring {duration:.0f} s '
+              f'(domain {domain_id})', flush=True)
+        window_start, end = first + warmup, first + duration
+        cpu_start: dict[str, Optional[float]] = {}
+        bench_start = 0.0
+        while time.time() < end:
+            check_alive()
+            executor.spin_once(timeout_sec=SPIN_STEP)
+            if not cpu_start and time.time() >= window_start:
+                cpu_start = {n.name: _cpu_seconds(n.pid) for n in nodes}
+                bench_start = time.process_time()
+        cpu_end = {n.name: _cpu_seconds(n.pid) for n in nodes}
+        bench_cpu = time.process_time() - bench_start
+    finally:
+        stopped = stop_all(nodes)
+        if executor is not None:
+            executor.shutdown()
+        for recorder in recorders.values():
+            recorder.destroy_node()
+        rclpy.try_shutdown(context=context)
+    window = max(end - window_start, 1e-9)
+    cpu = {name: None if cpu_start.get(name) is None or cpu_end[name] is None
+           else 100.0 * (cpu_end[name] - cpu_start[name]) / window for name in cpu_end}
+    cpu['bench (this process)'] = 100.0 * bench_cpu / window
+    raw = {ns: {'images': r.images, 'faces': r.faces, 'emotions': r.emotions,
+                'window_start': window_start, 'end': end} for ns, r in recorders.items()}
+    return {'raw': raw, 'cpu_percent': cpu, 'stop': stopped}
+
+
+def camera_figures(run: dict[str, Any], layout: str) -> dict[str, Any]:
+    """
+    Reduce a run to per-camera figures.
+
+    :param run: the result of :func:`run_cameras`.
+    :param layout: the run's layout.
+    :returns: per camera namespace: rate, latency, coverage and CPU; plus totals.
+    """
+    cpu = run['cpu_percent']
+    count = len(run['raw'])
+    shared = cpu.get('shared_classifier') if layout == 'shared' else None
+    cameras = {}
+    for namespace, raw in sorted(run['raw'].items()):
+        result = analyse(raw, SCENARIOS['one'])
+        name = namespace.lstrip('/')
+        processes = [cpu.get(f'{name}/{node}') for node in
+                     ('camera', 'face_tracker', 'emotion_classifier')]
+        if shared is not None:
+            processes.append(shared / count)
+        known = [value for value in processes if value is not None]
+        cameras[namespace] = {
+            'emotions_rate_hz': result['emotions_rate_hz'],
+            'camera_rate_hz': result['camera_rate_hz'],
+            'frames_with_emotions': result['frames_with_emotions'],
+            'end_to_end_ms': result['latency_ms']['end to end (stamp->emotions)'],
+            'cpu_percent': sum(known) if known else None,
+        }
+    nodes_cpu = [v for k, v in cpu.items() if k != 'bench (this process)' and v is not None]
+    return {'cameras': cameras, 'cpu_percent_all_nodes': sum(nodes_cpu),
+            'cpu_percent': cpu, 'stop': run['stop']}
+
+
+def batching_bound(faces: int, repeats: int = BATCH_REPEATS) -> dict[str, float]:
+    """
+    Time classifying ``faces`` crops one call each against one batched call (the real model).
+
+    :param faces: faces per frame set (one per camera).
+    :param repeats: timed repetitions.
+    :returns: median ms of both, and what batching saves per frame set.
+    """
+    import cv2
+    import numpy as np
+
+    from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.nodes.emotion_classifier_node import resolve_model_path
+    from bench_pipeline import load_params, MEDIA
+
+    classifier = EmotionClassifier.load(resolve_model_path(load_params()['model']))
+    image = cv2.imread(str(MEDIA / 'single_face.jpg'), cv2.IMREAD_COLOR)
+    if image is None:
+        raise BenchError('cannot read single_face.jpg: run scripts/fetch_assets.py')
+    height, width = image.shape[:2]
+    crop = np.ascontiguousarray(image[height // 4:3 * height // 4, width // 4:3 * width // 4])
+    classifier.warm_up(1)
+    classifier.warm_up(faces)
+    one, batch = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(faces):
+            classifier.classify_crops([crop])
+        t1 = time.perf_counter()
+        classifier.classify_crops([crop] * faces)
+        t2 = time.perf_counter()
+        one.append((t1 - t0) * 1e3)
+        batch.append((t2 - t1) * 1e3)
+    separate, together = summary(one)['median'], summary(batch)['median']
+    return {'faces': faces, 'separate_ms': separate, 'batched_ms': together,
+            'saved_ms': separate - together, 'backend': classifier.backend}
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """Print one row per camera of every run, then the totals."""
+    print('\n| layout    | cameras | camera | emotions Hz | with emotions | e2e median ms | '
+          'e2e p95 ms | CPU % per camera |')
+    print('|-----------|--------:|--------|------------:|--------------:|--------------:|'
+          '-----------:|-----------------:|')
+    for key, result in results.items():
+        if 'error' in result:
+            print(f'| {key:<21} | error: {result["error"][:60]} |')
+            continue
+        for namespace, cam in result['cameras'].items():
+            e2e = cam['end_to_end_ms']
+            print(f'| {result["layout"]:<9} | {result["count"]:>7} | {namespace:<6} | '
+                  f'{cam["emotions_rate_hz"]:>11.1f} | {100 * cam["frames_with_emotions"]:>12.1f}'
+                  f'% | {_fmt(e2e["median"]):>13} | {_fmt(e2e["p95"]):>10} | '
+                  f'{_fmt(cam["cpu_percent"], 0):>16} |')
+    print('\nCPU of all nodes (100% = one core): ' + ', '.join(
+        f'{k} {v["cpu_percent_all_nodes"]:.0f}%' for k, v in results.items() if 'error' not in v))
+
+
+def check_spec(results: dict[str, Any]) -> Optional[str]:
+    """Return the verdict on the issue's target for 2 cameras (None when not run)."""
+    lines = []
+    for key, result in results.items():
+        if result.get('count') != SPEC['cameras'] or 'error' in result:
+            continue
+        ok = all(c['emotions_rate_hz'] >= SPEC['rate'] and c['end_to_end_ms']['p95'] is not None
+                 and c['end_to_end_ms']['p95'] <= SPEC['p95'] for c in result['cameras'].values())
+        lines.append(f'{key}: {"ok" if ok else "FAIL"}')
+    if not lines:
+        return None
+    return (f'spec (issue 9: {SPEC["cameras"]} cameras >= {SPEC["rate"]:.0f} Hz each, p95 <= '
+            f'{SPEC["p95"]:.0f} ms): ' + '; '.join(lines))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser."""
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument('--cameras', type=int, nargs='+', default=[1, 2, 4],
+                        help='camera counts to run (default: 1 2 4)')
+    parser.add_argument('--layouts', nargs='+', choices=LAYOUTS, default=list(LAYOUTS),
+                        help='layouts to compare (default: both)')
+    parser.add_argument('--duration', type=float, default=DEFAULT_DURATION,
+                        help='measured seconds per run (default %(default)s)')
+    parser.add_argument('--warmup', type=float, default=DEFAULT_WARMUP,
+                        help='first seconds left out of the statistics (default %(default)s)')
+    parser.add_argument('--json', type=Path, default=None, help='also write the figures here')
+    parser.add_argument('--domain-id', type=int, default=None,
+                        help='ROS_DOMAIN_ID (default: a random one in 215..232)')
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """
+    Run every layout for every camera count and print the comparison.
+
+    :returns: 0, 1 when a run failed, 2 for bad options, 130 on Ctrl-C.
+    """
+    options = build_parser().parse_args(argv)
+    if options.duration <= options.warmup or min(options.cameras) < 1:
+        print('--duration must exceed --warmup and camera counts be >= 1', file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)
+    stale = install_is_stale()
+    if stale:
+        print(f'[bench] warning: install differs from the source tree ({", ".join(stale[:5])})'
+              ': colcon build first for figures of the current code', file=sys.stderr)
+    report: dict[str, Any] = {'machine_start': machine_info(), 'runs': {}, 'batching': []}
+    workdir = Path(tempfile.mkdtemp(prefix='bench_cameras_'))
+    code = 0
+    try:
+        folder = prepare_sources(workdir)['one']
+        for count in options.cameras:
+            for layout in options.layouts:
+                key = f'{layout} x{count}'
+                domain_id = options.domain_id or random.choice(DOMAIN_IDS)
+                try:
+                    run = run_cameras(count, layout, folder, workdir, options.duration,
+                                      options.warmup, domain_id)
+                except BenchError as error:
+                    print(f'[bench] {key}: {error}', file=sys.stderr)
+                    report['runs'][key] = {'error': str(error)}
+                    code = 1
+                    continue
+                report['runs'][key] = {'layout': layout, 'count': count,
+                                       **camera_figures(run, layout)}
+        for faces in sorted({c for c in options.cameras if c > 1}):
+            report['batching'].append(batching_bound(faces))
+    except KeyboardInterrupt:
+        print('\n[bench] interrupted; all nodes stopped', file=sys.stderr)
+        code = 130
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report['machine_end'] = machine_info()
+    print_table(report['runs'])
+    for bound in report['batching']:
+        print(f'batching bound ({bound["backend"]}): {bound["faces"]} faces one call each '
+              f'{bound["separate_ms"]:.2f} ms, one batch {bound["batched_ms"]:.2f} ms: saves '
+              f'{bound["saved_ms"]:.2f} ms per frame set')
+    verdict = check_spec(report['runs'])
+    if verdict:
+        print(verdict)
+    print(f'load average (1, 5, 15 min): start {report["machine_start"]["loadavg_1_5_15"]}, '
+          f'end {report["machine_end"]["loadavg_1_5_15"]} on {os.cpu_count()} cores')
+    if options.json is not None:
+        options.json.parent.mkdir(parents=True, exist_ok=True)
+        options.json.write_text(json.dumps(report, indent=2) + '\n')
+        print(f'[bench] figures written to {options.json}')
+    return code
+
+
+if __name__ == '__main__':
+    sys.exit(main())
