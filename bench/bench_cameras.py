@@ -212,10 +212,12 @@ def batching_bound(faces: int, repeats: int = BATCH_REPEATS) -> dict[str, float]
     import numpy as np
 
     from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.config import EmotionConfig
     from emotion_ros.nodes.emotion_classifier_node import resolve_model_path
     from bench_pipeline import load_params, MEDIA
 
-    classifier = EmotionClassifier.load(resolve_model_path(load_params()['model']))
+    config = EmotionConfig.from_values(load_params())
+    classifier = EmotionClassifier.load(resolve_model_path(config.model))
     image = cv2.imread(str(MEDIA / 'single_face.jpg'), cv2.IMREAD_COLOR)
     if image is None:
         raise BenchError('cannot read single_face.jpg: run scripts/fetch_assets.py')
