@@ -26,6 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Domain ids 1..100 are safe on Linux; spread by pid so concurrent runs rarely collide.
 _DOMAIN_COUNTER = itertools.count()
 DOMAIN_ID_SPAN = 100
+# Bound on one run_with_probe run (s); the 72-frame video takes about 15 s through the graph.
+PROBE_RUN_TIMEOUT = 180.0
 
 
 def allocate_domain_id() -> int:
@@ -98,3 +100,38 @@ def wait_for_log(log_path: Path, text: str, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def run_with_probe(rclpy_context, tmp_path: Path, command: Sequence,
+                   topics: list[str]) -> tuple[int, str, str, dict]:
+    """
+    Run ``command`` while a probe node collects the EmotionArrays on absolute ``topics``.
+
+    :returns: exit code, stdout, stderr, and the messages received per topic.
+    """
+    from emotion_msgs.msg import EmotionArray
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+    from rclpy.qos import QoSProfile
+
+    from emotion_ros.nodes.qos import RESULT_QOS
+
+    node = Node('emotions_probe', context=rclpy_context)
+    received: dict[str, list] = {topic: [] for topic in topics}
+    qos = QoSProfile(depth=100, reliability=RESULT_QOS.reliability)
+    for topic in topics:
+        node.create_subscription(EmotionArray, topic, received[topic].append, qos)
+    executor = SingleThreadedExecutor(context=rclpy_context)
+    executor.add_node(node)
+    out, err = tmp_path / 'run.out', tmp_path / 'run.err'
+    with open(out, 'w') as stdout, open(err, 'w') as stderr:
+        process = subprocess.Popen([str(a) for a in command], stdout=stdout, stderr=stderr)
+        try:
+            spin_until(executor, lambda: process.poll() is not None, PROBE_RUN_TIMEOUT)
+        finally:
+            if process.poll() is None:
+                stop_process(process)  # Ctrl-C, so its own children stop too
+            code = process.wait()
+            executor.shutdown()
+            node.destroy_node()
+    return code, out.read_text(), err.read_text(), received

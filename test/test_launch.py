@@ -17,17 +17,15 @@
 import ast
 import importlib.util
 from pathlib import Path
-import subprocess
 import sys
 
 from emotion_ros.graph import LAUNCH_ARGUMENTS, pipeline
 from emotion_ros.tools.runner import build_parser, children_for
 import pytest
+from ros_helpers import run_with_probe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_FILE = REPO_ROOT / 'launch' / 'emotion.launch.py'
-# Bound on a launch of the 72-frame video (s); it takes about 12 s.
-LAUNCH_TIMEOUT = 120.0
 # What `ros2 launch emotion_ros emotion.launch.py ARGS` does (ros2launch.api), without ros2cli.
 ROS2_LAUNCH = '\n'.join([
     'import sys, launch',
@@ -179,15 +177,18 @@ def test_launch_file_runs_when_launch_is_installed() -> None:
 
 @pytest.mark.ros
 @pytest.mark.slow
-def test_launch_ends_when_the_video_ends(ros_domain, tmp_path: Path) -> None:
-    """Under launch's LaunchService (ros2 launch), a video source ending ends the launch."""
+def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
+                                                            tmp_path: Path) -> None:
+    """Under launch's LaunchService (ros2 launch): topics in /launched; the video ends it."""
     _skip_without_launch_ros()
     video = REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'
-    result = subprocess.run([sys.executable, '-c', ROS2_LAUNCH, f'source:={video}',
-                             'namespace:=launched'],
-                            capture_output=True, text=True, timeout=LAUNCH_TIMEOUT)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
+    code, out, err, received = run_with_probe(
+        rclpy_context, tmp_path,
+        [sys.executable, '-c', ROS2_LAUNCH, f'source:={video}', 'namespace:=launched'],
+        ['/launched/emotions', '/emotions'])
+    output = out + err
+    assert code == 0, output[-4000:]
     assert 'after 72 frames' in output
     for node in ('face_tracker_node', 'emotion_classifier_node'):
         assert f'[{node}-' in output and 'process has finished cleanly' in output
+    assert len(received['/launched/emotions']) >= 20 and not received['/emotions'], output[-4000:]

@@ -16,60 +16,21 @@
 
 import json
 from pathlib import Path
-import subprocess
 
 import pytest
-from ros_helpers import executable, REPO_ROOT, spin_until
+from ros_helpers import executable, REPO_ROOT, run_with_probe
 
 MEDIA = REPO_ROOT / 'assets' / 'media'
-# Bound on one run (s); a clean run of the 72-frame video takes about 15 s.
-RUN_TIMEOUT = 180.0
-
-
-def _run_with_probe(rclpy_context, tmp_path: Path, run_args: list[str],
-                    topics: list[str]) -> tuple[int, str, str, dict]:
-    """
-    Run emotion_run while a probe node counts the EmotionArrays on absolute ``topics``.
-
-    :returns: exit code, stdout, stderr, and the messages received per topic.
-    """
-    from emotion_msgs.msg import EmotionArray
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.node import Node
-    from rclpy.qos import QoSProfile
-
-    from emotion_ros.nodes.qos import RESULT_QOS
-
-    node = Node('namespace_probe', context=rclpy_context)
-    received: dict[str, list] = {topic: [] for topic in topics}
-    qos = QoSProfile(depth=100, reliability=RESULT_QOS.reliability)
-    for topic in topics:
-        node.create_subscription(EmotionArray, topic, received[topic].append, qos)
-    executor = SingleThreadedExecutor(context=rclpy_context)
-    executor.add_node(node)
-    out, err = tmp_path / 'run.out', tmp_path / 'run.err'
-    with open(out, 'w') as stdout, open(err, 'w') as stderr:
-        process = subprocess.Popen([str(executable('emotion_run')), *run_args],
-                                   stdout=stdout, stderr=stderr)
-        try:
-            spin_until(executor, lambda: process.poll() is not None, RUN_TIMEOUT)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            code = process.wait()
-            executor.shutdown()
-            node.destroy_node()
-    return code, out.read_text(), err.read_text(), received
 
 
 @pytest.mark.ros
 @pytest.mark.slow
 def test_pipeline_runs_in_a_namespace(rclpy_context, tmp_path: Path) -> None:
     """--namespace cam1: emotions on /cam1/emotions, nothing on /emotions; the run ends at 0."""
-    code, out, err, received = _run_with_probe(
-        rclpy_context, tmp_path,
-        ['--namespace', 'cam1', '--source', str(MEDIA / 'single_face.mp4'), '--echo', '--jsonl'],
-        ['/cam1/emotions', '/emotions'])
+    command = [executable('emotion_run'), '--namespace', 'cam1', '--source',
+               MEDIA / 'single_face.mp4', '--echo', '--jsonl']
+    code, out, err, received = run_with_probe(rclpy_context, tmp_path, command,
+                                              ['/cam1/emotions', '/emotions'])
     assert code == 0, err[-4000:]
     assert 'cam1/camera finished' in err
     assert not received['/emotions']
@@ -85,10 +46,10 @@ def test_pipeline_runs_in_a_namespace(rclpy_context, tmp_path: Path) -> None:
 def test_two_cameras_stay_separate(rclpy_context, tmp_path: Path) -> None:
     """Two pipelines: the face video's emotions on /cam1 only, the empty video's on /cam2."""
     sources = f'{MEDIA / "single_face.mp4"},{MEDIA / "no_face.mp4"}'
-    code, out, err, received = _run_with_probe(
-        rclpy_context, tmp_path,
-        ['--cameras', 'cam1,cam2', '--source', sources, '--echo', '--jsonl'],
-        ['/cam1/emotions', '/cam2/emotions', '/emotions'])
+    command = [executable('emotion_run'), '--cameras', 'cam1,cam2', '--source', sources,
+               '--echo', '--jsonl']
+    code, out, err, received = run_with_probe(rclpy_context, tmp_path, command,
+                                              ['/cam1/emotions', '/cam2/emotions', '/emotions'])
     assert code == 0, err[-4000:]
     # The shorter video (72 frames) ends the run; the other has played as long by then.
     assert 'cam1/camera finished' in err
