@@ -20,10 +20,11 @@ without ``ros2 launch``) both build their nodes from :func:`pipeline`, so they c
 ROS-free: no rclpy or launch import.
 
 Several cameras (``cameras:=cam1,cam2``) get one whole pipeline each (camera, tracker and
-classifier) in their own namespace. Measured on 2 cores (``bench/bench_cameras.py``): with 2
-cameras this and one classifier shared by the cameras are alike; with 4 the shared classifier,
-one single-threaded process, becomes the bottleneck (15 Hz and p95 250 ms per camera against
-23 Hz and 125 ms), and batching faces across cameras would save under 0.1 ms per frame set.
+classifier) in their own namespace rather than one classifier shared by the cameras: measured on
+2 cores (``bench/bench_cameras.py``, README "Several cameras"), the shared classifier used the
+same CPU at 2 cameras and was not consistently faster at 4, and batching faces across cameras
+saves under 0.1 ms per frame set; separate pipelines keep cameras isolated and need no node
+that serves several cameras.
 """
 
 from dataclasses import dataclass, field
