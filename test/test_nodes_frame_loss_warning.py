@@ -15,8 +15,10 @@
 """Nodes say once, at start-up or at the first bigger frame, when Fast DDS will drop frames."""
 
 from pathlib import Path
+import time
 
 import cv2
+from emotion_ros.core.dds_profile import NOMINAL_FRAME_BYTES
 import numpy as np
 import pytest
 from ros_helpers import node_process, stop_process, wait_for_log
@@ -25,6 +27,19 @@ from ros_helpers import node_process, stop_process, wait_for_log
 START_TIMEOUT = 60.0
 WARNING = 'will lose frames'
 PROFILE_VARIABLES = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
+# Wait for the node's shared-memory segments to be mapped after its start-up log line (s).
+SEGMENT_TIMEOUT = 10.0
+
+
+def _largest_shm_segment(pid: int) -> int:
+    """Return the largest Fast DDS shared-memory segment mapped by a process, bytes."""
+    sizes: dict[str, int] = {}
+    for line in Path(f'/proc/{pid}/maps').read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[5].startswith('/dev/shm/fast') and 'port' not in fields[5]:
+            start, end = (int(value, 16) for value in fields[0].split('-'))
+            sizes[fields[5]] = sizes.get(fields[5], 0) + end - start
+    return max(sizes.values(), default=0)
 
 
 def _run_until(executable: str, log: Path, text: str, **parameters) -> str:
@@ -84,3 +99,32 @@ def test_camera_warns_at_the_first_frame_too_big_for_the_segment(
     lines = [line for line in text.splitlines() if WARNING in line]
     assert len(lines) == 1, text
     assert '(1000000 bytes) is smaller than one frame (2764800 bytes)' in lines[0]
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('variable', PROFILE_VARIABLES)
+def test_warning_matches_what_fast_dds_really_loaded(ros_domain, tmp_path: Path, monkeypatch,
+                                                     variable: str) -> None:
+    """
+    With only one of the two variables set, the node warns exactly when its real segment is small.
+
+    This distribution's Fast DDS decides which variable it reads (Jazzy: only FASTRTPS_...):
+    the segments mapped by the node process are the ground truth for the check's verdict.
+    """
+    for name in PROFILE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, str(Path(__file__).resolve().parent.parent / 'config' /
+                                     'fastdds.xml'))
+    log = tmp_path / 'tracker.log'
+    process = node_process('face_tracker_node', log)
+    try:
+        assert wait_for_log(log, 'tracking faces', START_TIMEOUT), log.read_text()
+        deadline = time.monotonic() + SEGMENT_TIMEOUT
+        while not _largest_shm_segment(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        segment = _largest_shm_segment(process.pid)
+    finally:
+        assert stop_process(process) == 0, log.read_text()
+    assert segment, 'no Fast DDS shared-memory segment mapped'
+    warned = WARNING in log.read_text()
+    assert warned == (segment < NOMINAL_FRAME_BYTES), (segment, log.read_text())
