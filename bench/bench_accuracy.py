@@ -84,14 +84,17 @@ def _name(margins: tuple, mirror: bool) -> str:
 
 
 def _detector():
-    """Build the package's default face detector the way the nodes do."""
+    """Build the package's default face detector from its stage config, as the tracker node."""
+    from emotion_ros.core.config import DetectorConfig
     from emotion_ros.core.detection import make_detector
 
-    return make_detector('yuface')
+    config = DetectorConfig()
+    print(f'detector: {config}')
+    return make_detector(config)
 
 
-def _media() -> list[tuple[str, list]]:
-    """Return (file name, frames) per real media file; a video's frames are read lazily."""
+def _media() -> list[Path]:
+    """Return the real media files: videos and stills."""
     files = sorted(p for p in MEDIA.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES
                    + STILL_SUFFIXES)
     if not files:
@@ -230,7 +233,8 @@ def _report(candidates: list[Candidate], costs: dict) -> dict:
         cost = costs[c.name]
         cells = ' | '.join(f'{cost[n][0]:.2f} / {cost[n][1]:.2f}' if n in cost else '-'
                            for n in (1, 5))
-        print(f'| {c.name} | {c.base.views_per_face} | {t.faces} | {t.stable / max(t.faces, 1):.3f}'
+        stable = t.stable / max(t.faces, 1)
+        print(f'| {c.name} | {c.base.views_per_face} | {t.faces} | {stable:.3f}'
               f' | {share["plus"]:.3f} | {share["minus"]:.3f} | {share["mirror"]:.3f} | '
               f'{flips:.1f} | {t.stills_correct}/{t.stills} | {per_face:.2f} | {cells} |')
         out[c.name] = {'views': c.base.views_per_face, 'faces': t.faces,
@@ -243,13 +247,13 @@ def _report(candidates: list[Candidate], costs: dict) -> dict:
                        'faces_by_media': {k: v[0] for k, v in t.by_media.items()}}
     names = list(candidates[0].tally.by_media)
     print('\nstable fraction per media file (faces):')
-    print('| estimate | ' + ' | '.join(f'{n} ({candidates[0].tally.by_media[n][0]})'
-                                      for n in names) + ' |')
+    counts = [candidates[0].tally.by_media[n][0] for n in names]
+    print('| estimate | ' + ' | '.join(f'{n} ({k})' for n, k in zip(names, counts)) + ' |')
     print('|---|' + '--:|' * len(names))
     for c in candidates:
-        print(f'| {c.name} | ' + ' | '.join(
-            f'{c.tally.by_media[n][1] / max(c.tally.by_media[n][0], 1):.3f}' for n in names)
-            + ' |')
+        cells = [f'{stable / faces:.3f}' if faces else '-'
+                 for faces, stable in (c.tally.by_media[n] for n in names)]
+        print(f'| {c.name} | ' + ' | '.join(cells) + ' |')
     return out
 
 
@@ -267,9 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--json', metavar='OUT.json', help='also write the figures as JSON')
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
-    from emotion_ros.core.preprocessing import DEFAULT_CROP_MARGINS, DEFAULT_MIRROR
+    from emotion_ros.core.config import EmotionConfig
 
-    configs = [SINGLE, (DEFAULT_CROP_MARGINS, DEFAULT_MIRROR)]
+    configs = [SINGLE, (EmotionConfig.crop_margins, EmotionConfig.mirror)]
     if args.sweep:
         configs += [(m, mirror) for m in SWEEP_MARGINS for mirror in (False, True)
                     if (m, mirror) not in configs]

@@ -17,9 +17,10 @@ Emotion classification of face crops with a model file and its card.
 
 The runtime is chosen by the file's suffix from the registry
 :data:`emotion_ros.core.backends.BACKENDS` (``.keras``/``.h5``/``.hdf5`` Keras, ``.tflite``
-LiteRT, ``.onnx`` onnxruntime), imported only when a model of that kind is loaded. Outputs are always
-probabilities: a model that outputs logits (rows not summing to 1 on a probe batch at load time)
-gets a softmax. The classifier is not thread-safe: use one per thread or guard it with a lock.
+LiteRT, ``.onnx`` onnxruntime), imported only when a model of that kind is loaded. Outputs
+are always probabilities: a model that outputs logits (rows not summing to 1 on a probe batch at
+load time) gets a softmax. The classifier is not thread-safe: use one per thread or guard it
+with a lock.
 """
 
 import os

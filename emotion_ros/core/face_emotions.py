@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from emotion_ros.core.annotate import Annotation
+from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.labels import top_label
-from emotion_ros.core.preprocessing import check_crop_margins, DEFAULT_CROP_MARGINS, \
-    DEFAULT_MIRROR, face_views
+from emotion_ros.core.preprocessing import check_crop_margins, face_views
+from emotion_ros.core.smoothing import ProbabilitySmoother
 import numpy as np
 
 # A box is (x, y, w, h) in pixels of the frame.
@@ -57,8 +58,8 @@ class FaceEmotionEstimator:
     """Crop, preprocess and classify the faces of a frame; smooth per track over time."""
 
     def __init__(self, classifier, smoother,
-                 crop_margins: Sequence[float] = DEFAULT_CROP_MARGINS,
-                 mirror: bool = DEFAULT_MIRROR) -> None:
+                 crop_margins: Sequence[float] = EmotionConfig.crop_margins,
+                 mirror: bool = EmotionConfig.mirror) -> None:
         """
         Build the stage.
 
@@ -78,6 +79,18 @@ class FaceEmotionEstimator:
     def views_per_face(self) -> int:
         """Return how many crops of each face are classified (margins, times 2 with mirror)."""
         return len(self._margins) * (2 if self._mirror else 1)
+
+    @classmethod
+    def from_config(cls, classifier, config: EmotionConfig) -> 'FaceEmotionEstimator':
+        """
+        Build the stage from its config (smoothing and crops; the model is loaded by the caller).
+
+        :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
+        :param config: the emotion stage's settings.
+        :returns: the estimator.
+        """
+        return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margins,
+                   config.mirror)
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -32,12 +32,6 @@ import cv2
 from emotion_ros.core.model_card import InputSpec, normalise
 import numpy as np
 
-# Crop margins whose views of a face are classified and averaged (fractions of the box size
-# added per side), and whether the mirror image of each crop is added. One crop at one margin
-# is a coin toss: the labels of the fer mini-Xception flip as the margin moves by 0.05 (issue 8).
-# Chosen with bench/bench_accuracy.py (see README, "Crop-robust inference").
-DEFAULT_CROP_MARGINS: tuple[float, ...] = (0.0, 0.1, 0.2)  # fractions of box width/height
-DEFAULT_MIRROR = True  # also classify the left-right mirror image of every crop
 # Interpolation used to resize every face to the model input (both directions).
 RESIZE_INTERPOLATION = cv2.INTER_AREA
 # Channel counts accepted for one face: grey (HxW or HxWx1), BGR, BGRA.
