@@ -87,7 +87,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from emotion_ros.core.settings import config_from_arguments
     from emotion_ros.core.sources import open_source, SourceError
     from emotion_ros.core.tracking import SortTracker
-    from emotion_ros.training.live import display_available, run_stream
+    from emotion_ros.tools.live_stream import display_available, run_stream
 
     try:
         source = open_source(args.source)

@@ -12,4 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Command-line tools: the local graph runner, the emotion echo and the image recorder."""
+"""
+Command-line tools: the local graph runner, the emotion echo, the image recorder, and the
+ROS-free live loop behind ``training/predict_live_stream.py`` (``live_stream``).
+"""
