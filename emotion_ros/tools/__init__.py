@@ -13,6 +13,8 @@
 # limitations under the License.
 
 """
-Command-line tools: the local graph runner, the emotion echo, the image recorder, and the
-ROS-free live loop behind ``training/predict_live_stream.py`` (``live_stream``).
+Command-line tools and the ROS-free live loop.
+
+The local graph runner, the emotion echo, the image recorder, and ``live_stream``: the loop
+behind ``training/predict_live_stream.py``.
 """
