@@ -247,7 +247,7 @@ def analyse(raw: dict[str, Any]) -> dict[str, Any]:
         rise = last / first - 1.0
         if rise > P95_GROWTH_LIMIT:
             failures.append(f'last minute p95 {last:.1f} ms is {100 * rise:.0f}% above the '
-                            f'first minute\'s {first:.1f} ms (limit '
+                            f"first minute's {first:.1f} ms (limit "
                             f'{100 * P95_GROWTH_LIMIT:.0f}%)')
     if any(m['p95_ms'] is None for m in minutes):
         failures.append('a minute without any EmotionArray')

@@ -30,7 +30,8 @@ NODES = ('camera', 'face_tracker', 'emotion_classifier')
 # Outputs a node must have published before its status is judged: the 5 s window is full (frames).
 SETTLED_FRAMES = 200
 RUN_TIMEOUT = 120.0  # bound on the start-up and the settling, s
-MONITOR_REPORTS = 3  # status reports emotion_diagnostics prints before it exits
+# Reports emotion_diagnostics prints before it exits: covers a slow (2.7 s) discovery.
+MONITOR_REPORTS = 5
 # A stage limit no real stage meets (ms): the classifier's level must turn WARN.
 TINY_LIMIT_MS = 0.001
 # Limits no healthy camera reaches on a loaded 2-core machine (ms): its level must stay OK.
@@ -76,9 +77,6 @@ def test_nodes_publish_sane_diagnostics_and_honour_thresholds(rclpy_context,
                                diagnostics_latency_warn_ms=GENEROUS_LIMIT_MS,
                                diagnostics_latency_error_ms=GENEROUS_LIMIT_MS),
     }
-    monitor = start_process([executable('emotion_diagnostics'), '--count',
-                             str(MONITOR_REPORTS)], logs['monitor'])
-
     def settled() -> bool:
         return all(name in latest and int(latest[name][2].get(KEY_FRAMES_OUT, '0'))
                    >= SETTLED_FRAMES for name in NODES)
@@ -88,14 +86,16 @@ def test_nodes_publish_sane_diagnostics_and_honour_thresholds(rclpy_context,
         dead = {name: p.poll() for name, p in processes.items() if p.poll() is not None}
         assert ok, (f'statuses: { {n: latest[n][:2] for n in latest} }, dead: {dead}\n'
                     + '\n'.join(p.read_text() for p in logs.values() if p.exists()))
-        monitor.wait(timeout=RUN_TIMEOUT)
+        # The console script, started once the nodes report, prints a line per node.
+        processes['monitor'] = start_process(
+            [executable('emotion_diagnostics'), '--count', str(MONITOR_REPORTS)],
+            logs['monitor'])
+        processes['monitor'].wait(timeout=RUN_TIMEOUT)
     finally:
         codes = {name: stop_process(p) for name, p in processes.items()}
-        if monitor.poll() is None:
-            stop_process(monitor)
         node.destroy_node()
         executor.shutdown()
-    assert codes == {name: 0 for name in processes}, codes
+    assert codes == dict.fromkeys(processes, 0), codes
 
     # The camera plays the video at its own rate, looping.
     camera_rate = _number(latest['camera'][2], KEY_OUTPUT_HZ)
@@ -119,7 +119,6 @@ def test_nodes_publish_sane_diagnostics_and_honour_thresholds(rclpy_context,
     assert latest['camera'][0] == OK, latest['camera']
 
     output = logs['monitor'].read_text()
-    assert monitor.returncode == 0, output
     lines = output.splitlines()
     for name in NODES:
         assert any(line.startswith(name) for line in lines), output

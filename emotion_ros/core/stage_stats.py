@@ -254,12 +254,16 @@ class StageStats:
         """
         Take drop totals counted elsewhere (e.g. a pairer's evictions), recording the increase.
 
-        :param totals: the running totals, by kind, since that counter started.
+        :param totals: the running totals, by kind, since that counter started; every kind
+            is reported from the first call on, also while it is 0.
         """
         for kind, total in totals.items():
             increase = total - self._drop_totals.get(kind, 0)
             self._drop_totals[kind] = total
-            self.record_dropped(kind, increase)
+            if increase > 0:
+                self.record_dropped(kind, increase)
+            else:
+                self._dropped.add(kind, 0)  # reported from the start, as 0
 
     def snapshot(self, counters: Optional[Mapping[str, int]] = None,
                  rss: Optional[int] = None) -> StageSnapshot:

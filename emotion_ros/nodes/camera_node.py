@@ -23,6 +23,7 @@ from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_ca
                                           uncalibrated)
 from emotion_ros.core.config import CAMERA_SOURCE, CameraConfig
 from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
+from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import publisher_qos
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -41,6 +42,7 @@ class CameraNode(Node):
     def __init__(self) -> None:
         super().__init__('camera')
         self.config: CameraConfig = declare_config(self, CameraConfig)[0]
+        self._diagnostics = NodeDiagnostics(self)
         self.finished = False
         self.exit_code = 0
         self._is_camera = self.config.source == CAMERA_SOURCE
@@ -90,6 +92,7 @@ class CameraNode(Node):
             self.get_logger().info(f'camera {self.config.video_device} opened')
         except SourceError as error:
             self._source = None
+            self._diagnostics.error('camera_unavailable')
             self.get_logger().error(
                 f'{error}; retrying every {self.config.reconnect_interval:.1f} s',
                 throttle_duration_sec=30.0)
@@ -115,9 +118,11 @@ class CameraNode(Node):
             return
         if not self._ready():
             return
+        started = time.perf_counter()
         try:
             frame = self._source.read()
         except SourceError as error:
+            self._diagnostics.error('read_failed')
             self.get_logger().error(f'{error}; closing and reopening the camera')
             self._source.close()
             self._source = None
@@ -127,9 +132,11 @@ class CameraNode(Node):
             self._source.close()
             self._ended = time.monotonic()
             return
+        self._diagnostics.received()
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.config.frame_id)
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
+        self._diagnostics.published(header.stamp, started)
         self._frames += 1
 
     def _camera_info(self, header: Header, width: int, height: int) -> CameraInfo:

@@ -15,6 +15,7 @@
 """Emotion-classifier node: classify every tracked face, publish emotions and an overlay."""
 
 from pathlib import Path
+import time
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
@@ -25,6 +26,7 @@ from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
+from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -78,6 +80,7 @@ class EmotionClassifierNode(Node):
         self._estimator = FaceEmotionEstimator.from_config(classifier, self.config)
         self._pairer = StampPairer(self.config.pairing_capacity)
         self._throttle = DistinctThrottle()
+        self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters)
         # Subscribe only once the model is ready, so a camera waiting for subscribers does not
         # start before this node can classify.
         self.create_subscription(Image, 'image_raw', self._on_image, PAIRED_IMAGE_QOS)
@@ -86,7 +89,17 @@ class EmotionClassifierNode(Node):
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
             f'{", ".join(self._estimator.labels)}')
 
+    def _dropped(self) -> dict[str, int]:
+        stats = self._pairer.stats
+        return {'evicted_images': stats.evicted_images, 'evicted_faces': stats.evicted_faces}
+
+    def _counters(self) -> dict[str, int]:
+        stats = self._pairer.stats
+        return {'log lines suppressed': self._throttle.suppressed,
+                'repeated stamps': stats.replaced_images + stats.replaced_faces}
+
     def _on_image(self, msg: Image) -> None:
+        self._diagnostics.received()
         pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
         if pair is not None:
             self._process(pair.image, pair.faces)
@@ -97,6 +110,7 @@ class EmotionClassifierNode(Node):
             self._process(pair.image, pair.faces)
 
     def _process(self, image: Image, faces: FaceArray) -> None:
+        started = time.perf_counter()
         draw = self._annotated_pub.get_subscription_count() > 0
         results: list[FaceEmotion] = []
         bgr = None
@@ -104,6 +118,7 @@ class EmotionClassifierNode(Node):
             try:
                 bgr = imgmsg_to_bgr(image)
             except ImageEncodingError as error:
+                self._diagnostics.error('bad_image')
                 if self._throttle.due(str(error)):
                     self.get_logger().error(f'image skipped: {error}')
                 return
@@ -112,6 +127,7 @@ class EmotionClassifierNode(Node):
                      for f in faces.faces]
             results, problems = self._estimator.estimate(bgr, boxes)
             for problem in problems:
+                self._diagnostics.error('bad_face_box')
                 if self._throttle.due(problem):
                     self.get_logger().warning(problem)
         else:
@@ -122,6 +138,7 @@ class EmotionClassifierNode(Node):
         if draw:
             overlay = draw_annotations(bgr, to_annotations(results))
             self._annotated_pub.publish(bgr_to_imgmsg(overlay, image.header))
+        self._diagnostics.published(image.header.stamp, started)
 
 
 main = main_for(EmotionClassifierNode)
