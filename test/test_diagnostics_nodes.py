@@ -77,6 +77,7 @@ def test_nodes_publish_sane_diagnostics_and_honour_thresholds(rclpy_context,
                                diagnostics_latency_warn_ms=GENEROUS_LIMIT_MS,
                                diagnostics_latency_error_ms=GENEROUS_LIMIT_MS),
     }
+
     def settled() -> bool:
         return all(name in latest and int(latest[name][2].get(KEY_FRAMES_OUT, '0'))
                    >= SETTLED_FRAMES for name in NODES)
