@@ -42,7 +42,6 @@ class CameraNode(Node):
     def __init__(self) -> None:
         super().__init__('camera')
         self.config: CameraConfig = declare_config(self, CameraConfig)[0]
-        self._diagnostics = NodeDiagnostics(self)
         self.finished = False
         self.exit_code = 0
         self._is_camera = self.config.source == CAMERA_SOURCE
@@ -60,6 +59,8 @@ class CameraNode(Node):
         self._frames = 0
         self._started: Optional[float] = None
         self._ended: Optional[float] = None
+        # After _source exists: from here on destroy_node() works if the start-up fails.
+        self._diagnostics = NodeDiagnostics(self)
         if not self._is_camera:
             # A file or folder that cannot be opened will not appear later: stop now.
             try:
