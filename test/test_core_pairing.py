@@ -87,8 +87,9 @@ def test_interleaved_random_order_pairs_everything() -> None:
     # Each stream is in stamp order (one camera, one tracker), but a face list arrives a few
     # messages before or after its image.
     lag = rng.uniform(-3, 3, 200)
-    events = sorted([(k, 'image', k) for k in range(200)] + [(k + lag[k], 'faces', k)
-                                                               for k in range(200)])
+    images = [(k, 'image', k) for k in range(200)]
+    faces = [(k + lag[k], 'faces', k) for k in range(200)]
+    events = sorted(images + faces)
     events = [(side, key) for _, side, key in _in_stream_order(events)]
     pairs = []
     for side, key in events:
