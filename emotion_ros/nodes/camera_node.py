@@ -18,16 +18,20 @@ from pathlib import Path
 import time
 from typing import Optional
 
-from emotion_ros.conversions import bgr_to_imgmsg
+from emotion_ros.conversions import bgr_to_compressed, bgr_to_imgmsg
 from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_calibration,
                                           uncalibrated)
+from emotion_ros.core.compressed import COMPRESSED_FORMATS, CompressedImageError
+from emotion_ros.core.compressed import DEFAULT_JPEG_QUALITY, DEFAULT_PNG_LEVEL
 from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
+from emotion_ros.nodes.image_input import transport_topic
 from emotion_ros.nodes.parameters import at_least, declare_parameters, not_empty, one_of
 from emotion_ros.nodes.parameters import ParamSpec
 from emotion_ros.nodes.qos import publisher_qos, RELIABILITY_CHOICES
 from emotion_ros.nodes.spin import main_for, StartupError
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo
+from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -63,6 +67,15 @@ PARAMETERS = (
               at_least(0.0), float_range=(0.0, 60.0)),
     ParamSpec('reliability', 'reliable', "image QoS reliability: 'reliable' (serves every "
               "subscriber) or 'best_effort'", one_of(*RELIABILITY_CHOICES)),
+    ParamSpec('publish_compressed', False, 'also publish image_raw/compressed '
+              '(sensor_msgs/CompressedImage, like image_transport) while it has subscribers'),
+    ParamSpec('compressed_format', 'jpeg', "codec of image_raw/compressed: 'jpeg' (lossy, "
+              "small) or 'png' (lossless)", one_of(*COMPRESSED_FORMATS)),
+    ParamSpec('jpeg_quality', DEFAULT_JPEG_QUALITY, 'JPEG quality of image_raw/compressed, '
+              '1..100 (higher: larger, closer to the raw frame)', at_least(1),
+              int_range=(1, 100)),
+    ParamSpec('png_level', DEFAULT_PNG_LEVEL, 'PNG compression level of image_raw/compressed, '
+              '0..9 (higher: smaller, slower)', at_least(0), int_range=(0, 9)),
 )
 
 
@@ -84,6 +97,11 @@ class CameraNode(Node):
         qos = publisher_qos(self.p['reliability'])
         self._image_pub = self.create_publisher(Image, 'image_raw', qos)
         self._info_pub = self.create_publisher(CameraInfo, 'camera_info', qos)
+        self._compressed_pub = None
+        if self.p['publish_compressed']:
+            self._compressed_pub = self.create_publisher(
+                CompressedImage, transport_topic(self, 'compressed'), qos)
+        self._compress_errors: set[str] = set()
         self._source: Optional[FrameSource] = None
         self._next_open = 0.0
         self._frames = 0
@@ -129,8 +147,9 @@ class CameraNode(Node):
         if self._started is not None:
             return time.monotonic() >= self._started
         wanted = self.p['wait_for_subscribers']
-        if self._image_pub.get_subscription_count() < wanted:
-            self.get_logger().info(f'waiting for {wanted} image_raw subscribers',
+        if self._image_subscribers() < wanted:
+            self.get_logger().info(f'waiting for {wanted} image_raw subscribers (raw and '
+                                   'compressed)',
                                    throttle_duration_sec=5.0)
             return False
         self._started = time.monotonic() + self.p['start_delay']
@@ -160,8 +179,30 @@ class CameraNode(Node):
             return
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.p['frame_id'])
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
+        self._publish_compressed(frame, header)
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
         self._frames += 1
+
+    def _image_subscribers(self) -> int:
+        """Return the subscribers of image_raw, raw and compressed together."""
+        count = self._image_pub.get_subscription_count()
+        if self._compressed_pub is not None:
+            count += self._compressed_pub.get_subscription_count()
+        return count
+
+    def _publish_compressed(self, frame, header: Header) -> None:
+        """Compress and publish the frame when someone listens (as image_transport does)."""
+        if self._compressed_pub is None or self._compressed_pub.get_subscription_count() == 0:
+            return
+        try:
+            msg = bgr_to_compressed(frame, header, self.p['compressed_format'],
+                                    self.p['jpeg_quality'], self.p['png_level'])
+        except CompressedImageError as error:
+            if error.kind not in self._compress_errors:
+                self._compress_errors.add(error.kind)
+                self.get_logger().error(f'image_raw/compressed not published: {error}')
+            return
+        self._compressed_pub.publish(msg)
 
     def _camera_info(self, header: Header, width: int, height: int) -> CameraInfo:
         calibration = self._calibration or uncalibrated(width, height)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
-from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
+from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
@@ -26,7 +26,9 @@ from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
 from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
 from emotion_ros.core.smoothing import ProbabilitySmoother
-from emotion_ros.nodes.parameters import at_least, declare_parameters, ParamSpec
+from emotion_ros.nodes.image_input import AnyImage, error_kind, IMAGE_TRANSPORTS
+from emotion_ros.nodes.image_input import subscribe_image, to_bgr
+from emotion_ros.nodes.parameters import at_least, declare_parameters, one_of, ParamSpec
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
@@ -52,6 +54,9 @@ PARAMETERS = (
     ParamSpec('crop_margin', DEFAULT_FACE_MARGIN, 'fraction of the face box added on each side '
               'before the crop is resized to the model input', at_least(0.0),
               float_range=(0.0, 1.0)),
+    ParamSpec('image_transport', 'raw', "image input: 'raw' (image_raw, sensor_msgs/Image) or "
+              "'compressed' (image_raw/compressed, JPEG/PNG like image_transport)",
+              one_of(*IMAGE_TRANSPORTS)),
     ParamSpec('pairing_capacity', 30, 'images and face lists held while waiting for their '
               'partner with the same stamp (frames)', at_least(1), int_range=(1, 1000)),
 )
@@ -105,13 +110,14 @@ class EmotionClassifierNode(Node):
         self._throttle = DistinctThrottle()
         # Subscribe only once the model is ready, so a camera waiting for subscribers does not
         # start before this node can classify.
-        self.create_subscription(Image, 'image_raw', self._on_image, PAIRED_IMAGE_QOS)
+        image = subscribe_image(self, self.p['image_transport'], self._on_image,
+                                PAIRED_IMAGE_QOS)
         self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
-            f'{", ".join(self._estimator.labels)}')
+            f'{", ".join(self._estimator.labels)}; images from {image.topic_name}')
 
-    def _on_image(self, msg: Image) -> None:
+    def _on_image(self, msg: AnyImage) -> None:
         pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
         if pair is not None:
             self._process(pair.image, pair.faces)
@@ -121,15 +127,15 @@ class EmotionClassifierNode(Node):
         if pair is not None:
             self._process(pair.image, pair.faces)
 
-    def _process(self, image: Image, faces: FaceArray) -> None:
+    def _process(self, image: AnyImage, faces: FaceArray) -> None:
         draw = self._annotated_pub.get_subscription_count() > 0
         results: list[FaceEmotion] = []
         bgr = None
         if faces.faces or draw:
             try:
-                bgr = imgmsg_to_bgr(image)
+                bgr = to_bgr(image)
             except ImageEncodingError as error:
-                if self._throttle.due(str(error)):
+                if self._throttle.due(error_kind(error)):
                     self.get_logger().error(f'image skipped: {error}')
                 return
         if faces.faces:

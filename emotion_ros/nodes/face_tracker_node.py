@@ -17,16 +17,16 @@
 from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
-from emotion_ros.conversions import imgmsg_to_bgr
 from emotion_ros.core.detection import clip_detection, DETECTORS, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
+from emotion_ros.nodes.image_input import AnyImage, error_kind, IMAGE_TRANSPORTS
+from emotion_ros.nodes.image_input import subscribe_image, to_bgr
 from emotion_ros.nodes.parameters import at_least, declare_parameters, one_of, ParamSpec
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
 from rclpy.node import Node
-from sensor_msgs.msg import Image
 from sensor_msgs.msg import RegionOfInterest
 
 PARAMETERS = (
@@ -44,6 +44,9 @@ PARAMETERS = (
               at_least(0), int_range=(0, 1000)),
     ParamSpec('min_hits', 3, 'detections needed before a new track is published',
               at_least(1), int_range=(1, 1000)),
+    ParamSpec('image_transport', 'raw', "image input: 'raw' (image_raw, sensor_msgs/Image) or "
+              "'compressed' (image_raw/compressed, JPEG/PNG like image_transport)",
+              one_of(*IMAGE_TRANSPORTS)),
     ParamSpec('iou_threshold', 0.3, 'minimum box overlap (IoU, 0..1) to match a detection to a '
               'track', at_least(0.0), float_range=(0.0, 1.0)),
 )
@@ -92,14 +95,16 @@ class FaceTrackerNode(Node):
                                     iou_threshold=self.p['iou_threshold'])
         self._publisher = self.create_publisher(FaceArray, 'faces', RESULT_QOS)
         self._throttle = DistinctThrottle()
-        self.create_subscription(Image, 'image_raw', self._on_image, LATEST_IMAGE_QOS)
-        self.get_logger().info(f'tracking faces with {self.p["detector"]}')
+        image = subscribe_image(self, self.p['image_transport'], self._on_image,
+                                LATEST_IMAGE_QOS)
+        self.get_logger().info(f'tracking faces with {self.p["detector"]} on '
+                               f'{image.topic_name}')
 
-    def _on_image(self, msg: Image) -> None:
+    def _on_image(self, msg: AnyImage) -> None:
         try:
-            bgr = imgmsg_to_bgr(msg)
+            bgr = to_bgr(msg)
         except ImageEncodingError as error:
-            if self._throttle.due(str(error)):
+            if self._throttle.due(error_kind(error)):
                 self.get_logger().error(f'image at {msg.header.stamp.sec}.'
                                         f'{msg.header.stamp.nanosec:09d} skipped: {error}')
             return
