@@ -27,7 +27,7 @@ PARAMS_FILE = str(REPO_ROOT / 'config' / 'emotion.yaml')
 START_TIMEOUT = 60.0  # start-up of the nodes, s
 RUN_TIMEOUT = 120.0  # the whole video through both pipelines, s
 REACT_TIMEOUT = 30.0  # a message to reach a node and its log line to show, s
-BAD_REPEATS = 20  # times each bad message is sent: it must be logged once
+BAD_REPEATS = 20  # times each bad message is sent: it must be logged once (per 5 s)
 MIN_LABEL_AGREEMENT = 0.9  # frames whose label is the same raw and compressed
 MAX_PROBABILITY_GAP = 0.15  # median largest probability difference, raw vs compressed
 FRAMES = 72  # frames of single_face.mp4
@@ -93,7 +93,8 @@ def test_tracker_reads_compressed_and_logs_each_bad_kind_once(rclpy_context,
     assert 'Traceback' not in text, text
     assert 'image_raw/compressed' in text, 'the node names the topic it reads'
     for _, expected in bad:
-        assert text.count(expected) == 1, f'{expected!r} not logged exactly once:\n{text}'
+        # Once per kind and 5 s (DistinctThrottle): a slow machine may cross one period.
+        assert 1 <= text.count(expected) <= 2, f'{expected!r} logged per frame:\n{text}'
     hit = next(f for f in faces if f.faces)
     assert (hit.header.stamp.sec, hit.header.frame_id) == (1, 'camera'), 'header kept'
 

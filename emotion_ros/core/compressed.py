@@ -30,18 +30,19 @@ Errors are :class:`CompressedImageError`, a kind of
 from typing import Any
 
 import cv2
+from emotion_ros.core.config import CameraConfig, COMPRESSED_FORMAT_CHOICES
 from emotion_ros.core.image_codec import _as_byte_array, ImageEncodingError, MAX_IMAGE_PIXELS
 import numpy as np
 
 # Codecs this module writes and reads (image_transport's compressed plugin offers both).
-COMPRESSED_FORMATS = ('jpeg', 'png')
+COMPRESSED_FORMATS = COMPRESSED_FORMAT_CHOICES
 # Aliases accepted in a received format string.
 _CODEC_ALIASES = {'jpeg': 'jpeg', 'jpg': 'jpeg', 'png': 'png'}
 # Original encodings whose compressed form decodes to an 8-bit image we can use.
 DECODABLE_ENCODINGS = ('bgr8', 'rgb8', 'mono8', 'bgra8', 'rgba8')
-DEFAULT_JPEG_QUALITY = 80  # 1..100; 80 keeps 640x480 faces at ~40 KB (bench_transport.py)
+DEFAULT_JPEG_QUALITY = CameraConfig.jpeg_quality  # its one home is the camera stage config
 JPEG_QUALITY_RANGE = (1, 100)  # cv2.IMWRITE_JPEG_QUALITY bounds
-DEFAULT_PNG_LEVEL = 1  # zlib level 0..9; 1 is ~3x faster than 9 and ~10% larger
+DEFAULT_PNG_LEVEL = CameraConfig.png_level  # zlib level; 1 is ~15x faster than 9, 25% larger
 PNG_LEVEL_RANGE = (0, 9)  # cv2.IMWRITE_PNG_COMPRESSION bounds
 # Largest accepted compressed payload, bytes: a bgr8 MAX_IMAGE_PIXELS frame stored raw.
 MAX_COMPRESSED_BYTES = 3 * MAX_IMAGE_PIXELS

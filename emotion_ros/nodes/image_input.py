@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, Union
 
 from emotion_ros.conversions import compressed_to_bgr, imgmsg_to_bgr
+from emotion_ros.core.config import IMAGE_TRANSPORT_CHOICES
 import numpy as np
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -33,8 +34,8 @@ from rclpy.subscription import Subscription
 from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 
-IMAGE_TRANSPORTS = ('raw', 'compressed')  # values of the image_transport parameter
 _MESSAGE_TYPES = {'raw': Image, 'compressed': CompressedImage}
+IMAGE_TRANSPORTS = IMAGE_TRANSPORT_CHOICES  # values of the image_transport parameter
 
 AnyImage = Union[Image, CompressedImage]
 
