@@ -78,6 +78,16 @@ class VethLink:
             result[key] = int(json.loads(out)[0]['stats64']['tx']['bytes'])
         return result
 
+    def udp_receive_drops(self) -> int:
+        """
+        Return the UDP datagrams the remote end dropped because a socket buffer was full.
+
+        :returns: ``RcvbufErrors`` of ``/proc/net/snmp`` in the remote namespace.
+        """
+        out = _run(self.exec_prefix(self.remote_ns) + ['cat', '/proc/net/snmp'])
+        header, values = [line.split() for line in out.splitlines() if line.startswith('Udp:')]
+        return int(values[header.index('RcvbufErrors')])
+
     def shape(self, spec: Sequence[str]) -> None:
         """
         Put a tc qdisc on both ends, e.g. ``['netem', 'delay', '5ms', '2ms', 'loss', '1%']``.
