@@ -46,6 +46,27 @@ def _compressed(bgr, sec: int, text: str = '', data=None):
 
 
 @pytest.mark.ros
+@pytest.mark.parametrize('args, raw, compressed', [
+    ([], '/image_raw', '/image_raw/compressed'),
+    (['-r', 'image_raw:=/cam1/image'], '/cam1/image', '/cam1/image/compressed'),
+    (['-r', '__ns:=/robot'], '/robot/image_raw', '/robot/image_raw/compressed'),
+])
+def test_compressed_topic_follows_the_remapped_base_like_image_transport(
+        rclpy_context, args, raw, compressed) -> None:
+    from rclpy.node import Node
+
+    from emotion_ros.nodes.image_input import transport_topic
+    node = Node('topic_names', context=rclpy_context, cli_args=['--ros-args', *args])
+    try:
+        assert transport_topic(node, 'raw') == raw
+        assert transport_topic(node, 'compressed') == compressed
+        with pytest.raises(ValueError, match='raw, compressed'):
+            transport_topic(node, 'theora')
+    finally:
+        node.destroy_node()
+
+
+@pytest.mark.ros
 def test_tracker_reads_compressed_and_logs_each_bad_kind_once(rclpy_context,
                                                               tmp_path: Path) -> None:
     """Truncated, non-image and unsupported data: one line per kind; a good JPEG gets a face."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import subprocess
@@ -153,6 +154,30 @@ def _kill_all(link: VethLink) -> list[int]:
     return leftover
 
 
+def remove_stale(tag: str) -> list[str]:
+    """
+    Delete namespaces left by a run of ``tag`` whose process died without cleaning up (SIGKILL).
+
+    :param tag: the tag given to :func:`veth_link`.
+    :returns: the namespaces removed.
+    """
+    pattern = re.compile(rf'^{re.escape(tag[:5])}(\d+)_(cam|rem)$')
+    removed = []
+    for line in _run(['ip', 'netns', 'list'], check=False).splitlines():
+        match = pattern.match(line.split(' ')[0]) if line else None
+        if match is None or Path(f'/proc/{match.group(1)}').exists():
+            continue
+        name = match.group(0)
+        for pid in _run(['ip', 'netns', 'pids', name], check=False).split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _run(['ip', 'netns', 'delete', name], check=False)
+        removed.append(name)
+    return removed
+
+
 @contextmanager
 def veth_link(tag: str = 'emo') -> Iterator[VethLink]:
     """
@@ -165,7 +190,8 @@ def veth_link(tag: str = 'emo') -> Iterator[VethLink]:
     reason = unavailable_reason()
     if reason is not None:
         raise NetnsUnavailable(reason)
-    suffix = f'{tag[:5]}{os.getpid() % 100000}'
+    remove_stale(tag)
+    suffix = f'{tag[:5]}{os.getpid()}'
     link = VethLink(camera_ns=f'{suffix}_cam', remote_ns=f'{suffix}_rem',
                     camera_dev=f'{suffix}c', remote_dev=f'{suffix}r')
     made: list[str] = []
