@@ -64,6 +64,8 @@ DEFAULT_LINK_RATE = '50mbit'  # tbf rate when netem is missing: a Wi-Fi link's r
 TBF_BURST = '256kb'  # tbf bucket, bytes
 TBF_LATENCY = '50ms'  # tbf queue limit, as waiting time
 TRANSPORTS = ('raw', 'compressed')
+# Per link: the image alone to the probe ('link'), then camera | tracker + classifier.
+RUNS = tuple((kind, t) for kind in ('link', 'pipeline') for t in TRANSPORTS)
 HOSTS = ('one', 'two', 'shaped')
 PIPELINE_IMAGE_SUBSCRIBERS = 2  # tracker and classifier
 
@@ -121,11 +123,14 @@ def print_codec(result: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- live runs
 
 def run_live(transport: str, hosts: str, folder: Path, workdir: Path, duration: float,
-             link: Any, shaping: Optional[Sequence[str]], domain_id: int) -> dict[str, Any]:
+             link: Any, shaping: Optional[Sequence[str]], domain_id: int,
+             pipeline: bool = True) -> dict[str, Any]:
     """
     Run camera | tracker + classifier + probe for ``duration`` s; return the raw records.
 
     :param transport: 'raw' or 'compressed'.
+    :param pipeline: False: no tracker and classifier, the probe receives the image itself (the
+        link alone, without the CPU-heavy nodes).
     :param hosts: 'one' (no namespaces), 'two' or 'shaped' (over ``link``).
     :param folder: the frames the camera replays.
     :param workdir: scratch folder for logs and the probe's output.
@@ -140,7 +145,7 @@ def run_live(transport: str, hosts: str, folder: Path, workdir: Path, duration: 
     from emotion_ros.tools.netns import udp_only_env
     from emotion_ros.tools.runner import node_command
 
-    logs = workdir / f'{hosts}_{transport}'
+    logs = workdir / f'{hosts}_{transport}_{"pipeline" if pipeline else "link"}'
     logs.mkdir(parents=True)
     env = child_env(domain_id, logs / 'ros_home')
     camera_prefix, remote_prefix = [], []
@@ -154,24 +159,25 @@ def run_live(transport: str, hosts: str, folder: Path, workdir: Path, duration: 
     nodes: list[NodeProcess] = []
     samples: list[tuple[float, Optional[int], dict[str, Optional[float]], Optional[int]]] = []
     try:
+        probe_image = [] if pipeline else ['--image-transport', transport]
         nodes.append(NodeProcess('probe', remote_prefix + [
-            sys.executable, '-m', 'emotion_ros.tools.stamp_probe', '--out', str(out)], env,
-            logs / 'probe.log'))
-        for spec in (NodeSpec('face_tracker_node', 'face_tracker',
-                              {'image_transport': transport}),
-                     NodeSpec('emotion_classifier_node', 'emotion_classifier',
-                              {'image_transport': transport})):
+            sys.executable, '-m', 'emotion_ros.tools.stamp_probe', '--out', str(out),
+            *probe_image], env, logs / 'probe.log'))
+        specs = (NodeSpec('face_tracker_node', 'face_tracker', {'image_transport': transport}),
+                 NodeSpec('emotion_classifier_node', 'emotion_classifier',
+                          {'image_transport': transport}))
+        for spec in specs if pipeline else ():
             nodes.append(NodeProcess(spec.name, remote_prefix + node_command(
                 spec, str(PARAMS_FILE)), env, logs / f'{spec.name}.log'))
         camera = NodeSpec('camera_node', 'camera', {
             'source': str(folder), 'loop': True, 'framerate': CAMERA_RATE,
             'publish_compressed': transport == 'compressed',
-            'wait_for_subscribers': PIPELINE_IMAGE_SUBSCRIBERS})
+            'wait_for_subscribers': PIPELINE_IMAGE_SUBSCRIBERS if pipeline else 1})
         nodes.append(NodeProcess('camera', camera_prefix + node_command(
             camera, str(PARAMS_FILE)), env, logs / 'camera.log'))
         # Ready lines of the nodes (the camera then waits for both image subscriptions).
         ready = {'face_tracker': 'tracking faces with', 'emotion_classifier': 'classes:',
-                 'camera': 'publishing'}
+                 'camera': 'publishing', 'probe': 'recording'}
         deadline = time.monotonic() + START_TIMEOUT
         while not all(ready[n.name] in n.log_path.read_text(errors='replace')
                       for n in nodes if n.name in ready):
@@ -223,6 +229,7 @@ def analyse(raw: dict[str, Any], warmup: float) -> dict[str, Any]:
 
     expected = window * CAMERA_RATE
     faces, emotions, infos = in_window('faces'), in_window('emotions'), in_window('camera_info')
+    images = in_window('image')
     inside = [s for s in samples if start <= s[0] <= end]
     seconds = inside[-1][0] - inside[0][0] if len(inside) > 1 else 0.0
     on_link = seconds and inside[0][1] is not None
@@ -237,9 +244,12 @@ def analyse(raw: dict[str, Any], warmup: float) -> dict[str, Any]:
         'window_s': window,
         'camera_info_received': len({r[1] for r in infos}) / expected,
         'frames_with_faces': len({r[1] for r in faces}) / expected,
+        'frames_received_by_probe': len({r[1] for r in images}) / expected,
+        'image_bytes': summary([r[3] for r in images]),
         'frames_with_emotions': len({r[1] for r in emotions}) / expected,
         'arrays_with_a_face': sum(1 for r in emotions if r[2] > 0) / max(len(emotions), 1),
-        'latency_ms': {'stamp->faces': summary([(r[0] - r[1]) / 1e6 for r in faces]),
+        'latency_ms': {'stamp->image': summary([(r[0] - r[1]) / 1e6 for r in images]),
+                       'stamp->faces': summary([(r[0] - r[1]) / 1e6 for r in faces]),
                        'stamp->emotions': summary([(r[0] - r[1]) / 1e6 for r in emotions])},
         'link_mbit_s': bandwidth,
         'udp_receive_buffer_drops_per_s': drops,
@@ -250,24 +260,26 @@ def analyse(raw: dict[str, Any], warmup: float) -> dict[str, Any]:
 
 
 def print_live(results: dict[str, dict[str, Any]]) -> None:
-    """Print the live-run table."""
-    print('\n| hosts | transport | frames with emotions | faces | stamp->faces med/p95 ms | '
-          'stamp->emotions med/p95 ms | link Mbit/s | UDP drops/s | CPU camera/tracker/'
-          'classifier % |')
-    print('|---|---|---:|---:|---:|---:|---:|---:|---:|')
+    """Print the live-run table: link-only runs (probe gets the image) and pipeline runs."""
+    print('\n| hosts | transport | run | frames delivered | latency med/p95 ms | link Mbit/s | '
+          'UDP drops/s | CPU camera/tracker/classifier % |')
+    print('|---|---|---|---:|---:|---:|---:|---:|')
     for name, r in results.items():
+        hosts, transport, kind = name.split(' / ')
         if 'error' in r:
-            print(f'| {name} | error: {r["error"].splitlines()[0]} |')
+            print(f'| {hosts} | {transport} | {kind} | error: {r["error"].splitlines()[0]} |')
             continue
-        faces, emo = r['latency_ms']['stamp->faces'], r['latency_ms']['stamp->emotions']
+        if kind == 'link':
+            delivered, latency = r['frames_received_by_probe'], r['latency_ms']['stamp->image']
+            what = 'image'
+        else:
+            delivered, latency = r['frames_with_emotions'], r['latency_ms']['stamp->emotions']
+            what = 'emotions'
         cpu = '/'.join(_fmt(r['cpu_percent'].get(n), 0)
                        for n in ('camera', 'face_tracker', 'emotion_classifier'))
-        hosts, transport = name.split(' / ')
-        print(f'| {hosts} | {transport} | {100 * r["frames_with_emotions"]:.1f}% | '
-              f'{100 * r["frames_with_faces"]:.1f}% | {_fmt(faces["median"])}/'
-              f'{_fmt(faces["p95"])} | {_fmt(emo["median"])}/{_fmt(emo["p95"])} | '
-              f'{_fmt(r["link_mbit_s"])} | {_fmt(r["udp_receive_buffer_drops_per_s"], 0)} | '
-              f'{cpu} |')
+        print(f'| {hosts} | {transport} | {kind} | {100 * delivered:.1f}% ({what}) | '
+              f'{_fmt(latency["median"])}/{_fmt(latency["p95"])} | {_fmt(r["link_mbit_s"])} | '
+              f'{_fmt(r["udp_receive_buffer_drops_per_s"], 0)} | {cpu} |')
 
 
 def _shaping(link: Any, rate: str) -> tuple[list[str], str]:
@@ -338,13 +350,13 @@ def main(argv: Optional[list[str]] = None) -> int:
                     if host == 'shaped':
                         shaping, label = _shaping(link, options.link_rate)
                         label = f'two hosts, {label}'
-                    for transport in TRANSPORTS:
-                        name = f'{label} / {transport}'
+                    for kind, transport in RUNS:
+                        name = f'{label} / {transport} / {kind}'
                         print(f'[bench] {name}: {options.duration:.0f} s', flush=True)
                         try:
                             raw = run_live(transport, host, folder, workdir, options.duration,
                                            None if host == 'one' else link, shaping,
-                                           random.choice(DOMAIN_IDS))
+                                           random.choice(DOMAIN_IDS), kind == 'pipeline')
                             report['live'][name] = analyse(raw, options.warmup)
                         except BenchError as error:
                             print(f'[bench] {name}: {error}', file=sys.stderr)
