@@ -67,8 +67,9 @@ class CameraConfig(StageConfig):
         2.0, 'wait between attempts to (re)open a missing or unplugged camera, s',
         low=0.1, high=60.0)
     wait_for_subscribers: int = setting(
-        0, 'start publishing only once image_raw has this many subscribers (0: at once); lets '
-        'a short video reach late-starting nodes', low=0, high=100)
+        0, 'start publishing only once image_raw has this many subscribers, raw and '
+        'compressed together (0: at once); lets a short video reach late-starting nodes',
+        low=0, high=100)
     start_delay: float = setting(0.0, 'extra wait after the subscribers matched, s',
                                  low=0.0, high=60.0)
     reliability: str = setting(
