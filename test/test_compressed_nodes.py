@@ -202,7 +202,7 @@ def test_compressed_pipeline_gives_the_emotions_of_the_raw_one(rclpy_context,
         assert all(m.header.frame_id == 'camera' for m in arrays)
     common = [k for k in sorted(by_stamp['raw']) if k in by_stamp['compressed']
               and by_stamp['raw'][k].emotions and by_stamp['compressed'][k].emotions]
-    assert len(common) >= FRAMES // 3, f'only {len(common)} frames classified by both'
+    assert len(common) >= FRAMES // 4, f'only {len(common)} frames classified by both'
     agree, gaps = 0, []
     for key in common:
         raw, jpeg = by_stamp['raw'][key].emotions[0], by_stamp['compressed'][key].emotions[0]
