@@ -22,6 +22,7 @@ from emotion_ros.core.dds_profile import (DEFAULT_SEGMENT_SIZE, FASTDDS_VARIABLE
 import pytest
 
 REPO_PROFILE = Path(__file__).resolve().parent.parent / 'config' / 'fastdds.xml'
+UDP_PROFILE = REPO_PROFILE.with_name('fastdds_udp.xml')
 HINT = '/opt/share/emotion_ros/config/fastdds.xml'
 
 
@@ -91,6 +92,13 @@ def test_bad_profile_files(tmp_path: Path, content, text: str) -> None:
     env = {'ROS_DISTRO': 'jazzy', FASTRTPS_VARIABLE: str(path)}
     warning = frame_loss_warning(env, NOMINAL_FRAME_BYTES, HINT)
     assert text in warning and str(path) in warning and '\n' not in warning
+
+
+def test_udp_only_profile_has_no_segment_to_check() -> None:
+    """A profile without shared memory (UDP only) sends frames by network: nothing to warn."""
+    assert shm_segment_size(UDP_PROFILE) is None
+    env = {'ROS_DISTRO': 'jazzy', FASTRTPS_VARIABLE: str(UDP_PROFILE)}
+    assert frame_loss_warning(env, NOMINAL_FRAME_BYTES, HINT) is None
 
 
 def test_other_rmw_is_not_checked() -> None:

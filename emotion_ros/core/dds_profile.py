@@ -50,12 +50,14 @@ def profile_variables(environ: Mapping[str, str]) -> tuple[str, ...]:
     return (FASTDDS_VARIABLE, FASTRTPS_VARIABLE)
 
 
-def shm_segment_size(profile: Path) -> int:
+def shm_segment_size(profile: Path) -> Optional[int]:
     """
-    Return the largest shared-memory segment a Fast DDS XML profile declares.
+    Return the largest shared-memory segment a Fast DDS XML profile gives its participants.
 
     :param profile: the XML file.
-    :returns: bytes; :data:`DEFAULT_SEGMENT_SIZE` when it declares no SHM transport or no size.
+    :returns: bytes; :data:`DEFAULT_SEGMENT_SIZE` when it declares no SHM transport or no size
+        and keeps the built-in transports; None when it uses no shared memory at all (no SHM
+        transport and ``useBuiltinTransports`` false, e.g. ``config/fastdds_udp.xml``).
     :raises OSError: when the file cannot be read.
     :raises ValueError: when it is not valid XML or a size is not a number.
     """
@@ -63,18 +65,24 @@ def shm_segment_size(profile: Path) -> int:
         root = ElementTree.fromstring(profile.read_bytes())
     except ElementTree.ParseError as error:
         raise ValueError(f'not valid XML ({error})') from None
-    sizes = [DEFAULT_SEGMENT_SIZE]
-    for descriptor in root.iter():
-        if not descriptor.tag.endswith('transport_descriptor'):
+    shm_sizes = []
+    builtin = True
+    for element in root.iter():
+        tag = element.tag.rsplit('}', 1)[-1]
+        if tag == 'useBuiltinTransports' and (element.text or '').strip().lower() == 'false':
+            builtin = False
+        if tag != 'transport_descriptor':
             continue
-        fields = {child.tag.rsplit('}', 1)[-1]: (child.text or '').strip() for child in descriptor}
-        if fields.get('type', '').upper() == 'SHM' and fields.get('segment_size'):
-            try:
-                sizes.append(int(fields['segment_size']))
-            except ValueError:
-                raise ValueError(f'segment_size {fields["segment_size"]!r} is not a number') \
-                    from None
-    return max(sizes)
+        fields = {child.tag.rsplit('}', 1)[-1]: (child.text or '').strip() for child in element}
+        if fields.get('type', '').upper() != 'SHM':
+            continue
+        try:
+            shm_sizes.append(int(fields.get('segment_size') or DEFAULT_SEGMENT_SIZE))
+        except ValueError:
+            raise ValueError(f'segment_size {fields["segment_size"]!r} is not a number') from None
+    if not shm_sizes and not builtin:
+        return None
+    return max(shm_sizes + [DEFAULT_SEGMENT_SIZE])
 
 
 def frame_loss_warning(environ: Mapping[str, str], frame_bytes: int,
@@ -104,8 +112,8 @@ def frame_loss_warning(environ: Mapping[str, str], frame_bytes: int,
         except ValueError as error:
             problems.append(f'{variable}={path}: {error}')
             continue
-        if size >= frame_bytes:
-            return None
+        if size is None or size >= frame_bytes:
+            return None  # no shared memory in play, or a segment that holds the frame
         problems.append(f'the shared-memory segment of {variable}={path} ({size} bytes) is '
                         f'smaller than one frame ({frame_bytes} bytes)')
     if not problems:

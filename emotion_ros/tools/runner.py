@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--jsonl', action='store_true', help='with --echo: JSON lines')
     parser.add_argument('--record', type=Path, default=None,
                         help='write image_annotated to this .mp4/.avi file or PNG folder')
+    parser.add_argument('--diagnostics', action='store_true',
+                        help='print one /diagnostics status line per node per second '
+                        '(emotion_diagnostics)')
     return parser
 
 
@@ -88,6 +91,10 @@ def children_for(options: argparse.Namespace) -> list[Child]:
         raise ValueError('--record takes one camera; run emotion_run --namespace NS --record '
                          'per camera')
     children = []
+    if options.diagnostics:
+        # /diagnostics is absolute: one printer serves every camera.
+        children.append(Child('emotion_diagnostics',
+                              [str(executable_path('emotion_diagnostics'))]))
     for namespace in namespaces:
         ns_args = ['--ros-args', '-r', f'__ns:={namespace}'] if namespace else []
         prefix = namespace.lstrip('/') + '/' if namespace else ''
