@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     :returns: the parser.
     """
+    ensure_importable()
+    from emotion_ros.core.config import DetectorConfig
+    from emotion_ros.core.settings import add_arguments
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--model', required=True, help='.keras, .h5, .hdf5 or .tflite model')
     parser.add_argument('--card', help='model card (default: <stem>.card.json)')
@@ -71,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='fer2013.csv Usage values to evaluate (default: PrivateTest)')
     parser.add_argument('--detect-faces', action='store_true',
                         help='detect faces in full photographs and classify the largest')
-    parser.add_argument('--detector', default='yuface', help='face detector (yuface, haar)')
+    add_arguments(parser, DetectorConfig,
+                  ('detector', 'blazeface_model', 'min_score', 'detection_scale'))
     parser.add_argument('--json', metavar='OUT.json', help='write the metrics as JSON')
     parser.add_argument('--predictions', metavar='OUT.csv',
                         help='write source, true, predicted and the probabilities per face')
@@ -106,12 +110,15 @@ def evaluate(args) -> dict:
     # Read the data before loading TensorFlow, so that data errors come at once.
     labels = tuple(load_card(args.card or card_path_for(args.model)).labels)
     if args.detect_faces:
+        from emotion_ros.core.config import DetectorConfig
         from emotion_ros.core.detection import make_detector
         from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
+        from emotion_ros.core.settings import config_from_arguments
 
         items, report = evaluation.photo_items(Path(args.data), labels)
         classifier = EmotionClassifier.load(args.model, args.card)
-        result = evaluation.predict_photos(classifier, make_detector(args.detector), items,
+        detector = make_detector(config_from_arguments(DetectorConfig, args))
+        result = evaluation.predict_photos(classifier, detector, items,
                                            DEFAULT_FACE_MARGIN)
         report.merge(result.report)
         total = len(items)

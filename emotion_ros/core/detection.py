@@ -31,7 +31,7 @@ wheel and was removed.
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 import cv2
 from emotion_ros.core import blazeface
@@ -275,26 +275,36 @@ class HaarDetector:
         return found
 
 
-# Registry: detector name -> class with from_config(config, models_dir) and detect(bgr).
-DETECTORS: dict[str, type] = {
+# The registered detectors: adding one is a class with ``detect`` and
+# ``from_config(config, models_dir)`` plus a line here (and its name in
+# emotion_ros.core.config.DETECTOR_CHOICES; a test keeps the two equal).
+DETECTOR_CLASSES: dict[str, Any] = {
     'blazeface': BlazeFaceDetector,
     'haar': HaarDetector,
 }
+DETECTORS = tuple(DETECTOR_CLASSES)
 
 
-def make_detector(config: Optional[DetectorConfig] = None,
-                  models_dir: Optional[Path] = None) -> FaceDetector:
+def make_detector(config: DetectorConfig | str | None = None,
+                  models_dir: Optional[Path] = None, **kwargs: Any) -> FaceDetector:
     """
-    Build the detector a config names.
+    Build a detector from its stage config, or by name with constructor arguments.
 
-    :param config: the detector stage's settings (default: :class:`DetectorConfig` defaults).
-    :param models_dir: folder holding model files (default: :data:`SOURCE_MODELS_DIR`).
+    :param config: a :class:`DetectorConfig` (default: its defaults), or one of
+        :data:`DETECTORS`.
+    :param models_dir: folder holding model files (default: :data:`SOURCE_MODELS_DIR`);
+        the nodes pass ``<share>/emotion_ros/models``.
+    :param kwargs: with a name, passed to the detector's constructor.
     :returns: the detector.
     :raises ValueError: for an unknown name (the message lists the choices) or a bad setting.
     """
-    config = config if config is not None else DetectorConfig()
-    cls = DETECTORS.get(config.detector)
-    if cls is None:
-        raise ValueError(f"unknown face detector '{config.detector}'; choose one of: "
-                         f"{', '.join(DETECTORS)}")
-    return cls.from_config(config, models_dir)
+    config = DetectorConfig() if config is None else config
+    name = config if isinstance(config, str) else config.detector
+    detector_class = DETECTOR_CLASSES.get(name)
+    if detector_class is None:
+        raise ValueError(f"unknown face detector '{name}'; choose one of: {', '.join(DETECTORS)}")
+    if isinstance(config, str):
+        if models_dir is not None:
+            kwargs['models_dir'] = models_dir
+        return detector_class(**kwargs)
+    return detector_class.from_config(config, models_dir)
