@@ -17,10 +17,10 @@ Face detectors by name: MediaPipe BlazeFace (the default) and OpenCV's Haar casc
 
 Every detector takes a BGR uint8 image and returns :class:`Detection` boxes
 ``(x, y, w, h)`` in pixels of that image, clipped to it, with the detector's
-keypoints (empty when it has none). :data:`DETECTORS` maps a name to a class with
+keypoints (empty when it has none). :data:`DETECTOR_CLASSES` maps a name to a class with
 ``from_config(config, models_dir)``; :func:`make_detector` builds one from a
 :class:`~emotion_ros.core.config.DetectorConfig`. Adding a detector is one class
-and one line in :data:`DETECTORS` (and its name in ``config.DETECTOR_CHOICES``).
+and one line in :data:`DETECTOR_CLASSES` (and its name in ``config.DETECTOR_CHOICES``).
 Detector libraries and models are loaded when a detector is constructed, never
 when this module is imported.
 
@@ -40,9 +40,10 @@ from emotion_ros.core.image_codec import check_bgr
 import numpy as np
 
 HAAR_CASCADE_FILE = 'haarcascade_frontalface_default.xml'
-# The models folder of a source checkout (scripts/fetch_assets.py fills it); the nodes pass
-# <share>/emotion_ros/models instead.
+# The models folder of a source checkout (scripts/fetch_assets.py fills it); an installed
+# package has them in <share>/emotion_ros/models (see default_models_dir).
 SOURCE_MODELS_DIR = Path(__file__).resolve().parents[2] / 'assets' / 'models'
+PACKAGE_NAME = 'emotion_ros'
 
 # BlazeFace's box spans brows to chin; it is extended upwards by this fraction of its height
 # so that it spans forehead to chin like the boxes of Haar and of the former default
@@ -117,6 +118,23 @@ def clip_detection(x: float, y: float, w: float, h: float, score: float,
     return Detection(x1, y1, x2 - x1, y2 - y1, float(score), points)
 
 
+def default_models_dir() -> Path:
+    """
+    Find the folder with the detector models.
+
+    :returns: the source checkout's assets/models when this module runs from one, else the
+        installed package's ``share/emotion_ros/models`` (found with ament_index_python), else
+        :data:`SOURCE_MODELS_DIR` (so a missing-model error names where it looked).
+    """
+    if SOURCE_MODELS_DIR.is_dir():
+        return SOURCE_MODELS_DIR
+    try:
+        from ament_index_python.packages import get_package_share_directory
+        return Path(get_package_share_directory(PACKAGE_NAME)) / 'models'
+    except (ImportError, LookupError):  # PackageNotFoundError is a KeyError
+        return SOURCE_MODELS_DIR
+
+
 class BlazeFaceDetector:
     """
     MediaPipe BlazeFace with six keypoints per face (see :mod:`emotion_ros.core.blazeface`).
@@ -137,7 +155,7 @@ class BlazeFaceDetector:
         :param min_score: keep faces with a score at least this, 0..1.
         :param threads: LiteRT interpreter threads (0: the runtime's default).
         :param models_dir: folder holding the ``.tflite`` files (default:
-            :data:`SOURCE_MODELS_DIR`).
+            :func:`default_models_dir`).
         :raises ValueError: for a parameter out of range or a model whose tensors do not fit.
         :raises FileNotFoundError: when the model file is missing.
         :raises ImportError: when ai-edge-litert is not installed.
@@ -150,7 +168,7 @@ class BlazeFaceDetector:
         if threads < 0:
             raise ValueError(f'threads must be >= 0, got {threads}')
         spec = blazeface.MODELS[model]
-        folder = Path(models_dir) if models_dir is not None else SOURCE_MODELS_DIR
+        folder = Path(models_dir) if models_dir is not None else default_models_dir()
         self._network = blazeface.BlazeFaceNetwork(folder / spec.file_name, spec,
                                                    threads or None)
         self.model = model
@@ -302,8 +320,7 @@ def make_detector(config: DetectorConfig | str | None = None,
 
     :param config: a :class:`DetectorConfig` (default: its defaults), or one of
         :data:`DETECTORS`.
-    :param models_dir: folder holding model files (default: :data:`SOURCE_MODELS_DIR`);
-        the nodes pass ``<share>/emotion_ros/models``.
+    :param models_dir: folder holding model files (default: :func:`default_models_dir`).
     :param kwargs: with a name, passed to the detector's constructor.
     :returns: the detector.
     :raises ValueError: for an unknown name (the message lists the choices) or a bad setting.

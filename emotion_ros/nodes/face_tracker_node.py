@@ -14,10 +14,8 @@
 
 """Face-tracker node: detect every face in image_raw and keep a stable id per face."""
 
-from pathlib import Path
 from typing import Optional
 
-from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Face, FaceArray
 from emotion_ros.conversions import imgmsg_to_bgr
 from emotion_ros.core.config import DetectorConfig, TrackerConfig
@@ -59,18 +57,6 @@ def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
                 keypoints=[Point(x=float(x), y=float(y), z=0.0) for x, y in track.keypoints])
 
 
-def package_models_dir() -> Optional[Path]:
-    """
-    Return ``<share>/emotion_ros/models`` (the detector models), or None when not installed.
-
-    :returns: the folder, or None to let the detector use the source tree's assets/models.
-    """
-    try:
-        return Path(get_package_share_directory('emotion_ros')) / 'models'
-    except PackageNotFoundError:
-        return None
-
-
 class FaceTrackerNode(Node):
     """Subscribe to images, publish tracked faces with the image's header."""
 
@@ -78,7 +64,7 @@ class FaceTrackerNode(Node):
         super().__init__('face_tracker')
         detector_config, tracker_config = declare_config(self, DetectorConfig, TrackerConfig)
         try:
-            self._detector = make_detector(detector_config, package_models_dir())
+            self._detector = make_detector(detector_config)
         except (ImportError, RuntimeError, OSError, ValueError) as error:
             raise StartupError(f'detector {detector_config.detector} unavailable: {error}') \
                 from None
