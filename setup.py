@@ -28,6 +28,7 @@ CONSOLE_SCRIPTS = {
     'emotion_echo': 'emotion_ros.tools.echo:main',
     'image_recorder': 'emotion_ros.tools.image_recorder:main',
     'emotion_run': 'emotion_ros.tools.runner:main',
+    'emotion_diagnostics': 'emotion_ros.tools.diagnostics_monitor:main',
 }
 
 setup(

@@ -30,6 +30,10 @@ from emotion_ros.core.settings import setting, StageConfig
 CAMERA_SOURCE = 'camera'
 # Image QoS reliability choices (strings, as users write them in YAML).
 RELIABILITY_CHOICES = ('reliable', 'best_effort')
+# Codecs of image_raw/compressed (emotion_ros.core.compressed.COMPRESSED_FORMATS is this tuple).
+COMPRESSED_FORMAT_CHOICES = ('jpeg', 'png')
+# How the tracker and the classifier receive images: image_transport's transport names.
+IMAGE_TRANSPORT_CHOICES = ('raw', 'compressed')
 # Registered face detector names (emotion_ros.core.detection.DETECTORS; a test keeps them equal).
 DETECTOR_CHOICES = ('blazeface', 'haar')
 # BlazeFace models (emotion_ros.core.blazeface.MODELS; a test keeps them equal).
@@ -65,13 +69,36 @@ class CameraConfig(StageConfig):
         2.0, 'wait between attempts to (re)open a missing or unplugged camera, s',
         low=0.1, high=60.0)
     wait_for_subscribers: int = setting(
-        0, 'start publishing only once image_raw has this many subscribers (0: at once); lets '
-        'a short video reach late-starting nodes', low=0, high=100)
+        0, 'start publishing only once image_raw has this many subscribers, raw and '
+        'compressed together (0: at once); lets a short video reach late-starting nodes',
+        low=0, high=100)
     start_delay: float = setting(0.0, 'extra wait after the subscribers matched, s',
                                  low=0.0, high=60.0)
     reliability: str = setting(
         'reliable', "image QoS reliability: 'reliable' serves every subscriber",
         choices=RELIABILITY_CHOICES)
+    publish_compressed: bool = setting(
+        False, 'also publish image_raw/compressed (sensor_msgs/CompressedImage, as '
+        "image_transport's compressed plugin) while it has subscribers")
+    compressed_format: str = setting(
+        'jpeg', "codec of image_raw/compressed: 'jpeg' (lossy, small) or 'png' (lossless)",
+        choices=COMPRESSED_FORMAT_CHOICES)
+    jpeg_quality: int = setting(
+        80, 'JPEG quality of image_raw/compressed, 1..100 (higher: larger, closer to the raw '
+        'frame)', low=1, high=100)
+    png_level: int = setting(
+        1, 'PNG zlib level of image_raw/compressed, 0..9 (higher: smaller, slower)',
+        low=0, high=9)
+
+
+@dataclass(frozen=True)
+class ImageInputConfig(StageConfig):
+    """How the face tracker and the emotion classifier receive the camera's images."""
+
+    image_transport: str = setting(
+        'raw', "'raw': image_raw (sensor_msgs/Image); 'compressed': image_raw/compressed "
+        "(sensor_msgs/CompressedImage, JPEG or PNG, as image_transport's compressed plugin) "
+        'for a camera on another computer', choices=IMAGE_TRANSPORT_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -124,3 +151,32 @@ class EmotionConfig(StageConfig):
     pairing_capacity: int = setting(
         30, 'images and face lists held while waiting for their partner with the same stamp '
         '(frames)', low=1, high=1000)
+
+
+@dataclass(frozen=True)
+class DiagnosticsConfig(StageConfig):
+    """Every node's /diagnostics report: how often, over what window, and its level limits."""
+
+    diagnostics_period: float = setting(
+        1.0, 'time between two /diagnostics reports, s', low=0.05, high=60.0)
+    diagnostics_window: float = setting(
+        5.0, 'the rates and percentiles reported cover this many past seconds, s', low=0.5,
+        high=600.0)
+    diagnostics_stage_warn_ms: float = setting(
+        33.0, "WARN when the p95 of the node's own stage time exceeds this, ms (33: one frame "
+        'at 30 Hz; 0: off)', low=0.0, high=60000.0)
+    diagnostics_stage_error_ms: float = setting(
+        200.0, "ERROR when the p95 of the node's own stage time exceeds this, ms (0: off)",
+        low=0.0, high=60000.0)
+    diagnostics_latency_warn_ms: float = setting(
+        100.0, 'WARN when the p95 from image stamp to this node publishing exceeds this, ms '
+        '(0: off)', low=0.0, high=60000.0)
+    diagnostics_latency_error_ms: float = setting(
+        500.0, 'ERROR when the p95 from image stamp to this node publishing exceeds this, ms '
+        '(0: off)', low=0.0, high=60000.0)
+    diagnostics_drop_warn_fraction: float = setting(
+        0.25, "WARN when more than this fraction of the window's input frames were dropped "
+        'or evicted, 0..1 (0: off)', low=0.0, high=1.0)
+    diagnostics_idle_warn: float = setting(
+        5.0, 'WARN when no input frame arrived for this long, s (0: off)', low=0.0,
+        high=3600.0)

@@ -15,16 +15,19 @@
 """Emotion-classifier node: classify every tracked face, publish emotions and an overlay."""
 
 from pathlib import Path
+import time
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
-from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
+from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-from emotion_ros.core.config import EmotionConfig
+from emotion_ros.core.config import EmotionConfig, ImageInputConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
+from emotion_ros.nodes.diagnostics import NodeDiagnostics
+from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -64,7 +67,8 @@ class EmotionClassifierNode(Node):
 
     def __init__(self) -> None:
         super().__init__('emotion_classifier')
-        self.config: EmotionConfig = declare_config(self, EmotionConfig)[0]
+        self.config: EmotionConfig
+        self.config, input_config = declare_config(self, EmotionConfig, ImageInputConfig)
         self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
         self._annotated_pub = self.create_publisher(Image, 'image_annotated',
                                                     publisher_qos('reliable'))
@@ -78,15 +82,27 @@ class EmotionClassifierNode(Node):
         self._estimator = FaceEmotionEstimator.from_config(classifier, self.config)
         self._pairer = StampPairer(self.config.pairing_capacity)
         self._throttle = DistinctThrottle()
+        self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters)
         # Subscribe only once the model is ready, so a camera waiting for subscribers does not
         # start before this node can classify.
-        self.create_subscription(Image, 'image_raw', self._on_image, PAIRED_IMAGE_QOS)
+        image = subscribe_image(self, input_config.image_transport, self._on_image,
+                                PAIRED_IMAGE_QOS)
         self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
-            f'{", ".join(self._estimator.labels)}')
+            f'{", ".join(self._estimator.labels)}; images from {image.topic_name}')
 
-    def _on_image(self, msg: Image) -> None:
+    def _dropped(self) -> dict[str, int]:
+        stats = self._pairer.stats
+        return {'evicted_images': stats.evicted_images, 'evicted_faces': stats.evicted_faces}
+
+    def _counters(self) -> dict[str, int]:
+        stats = self._pairer.stats
+        return {'log lines suppressed': self._throttle.suppressed,
+                'repeated stamps': stats.replaced_images + stats.replaced_faces}
+
+    def _on_image(self, msg: AnyImage) -> None:
+        self._diagnostics.received()
         pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
         if pair is not None:
             self._process(pair.image, pair.faces)
@@ -96,15 +112,17 @@ class EmotionClassifierNode(Node):
         if pair is not None:
             self._process(pair.image, pair.faces)
 
-    def _process(self, image: Image, faces: FaceArray) -> None:
+    def _process(self, image: AnyImage, faces: FaceArray) -> None:
+        started = time.perf_counter()
         draw = self._annotated_pub.get_subscription_count() > 0
         results: list[FaceEmotion] = []
         bgr = None
         if faces.faces or draw:
             try:
-                bgr = imgmsg_to_bgr(image)
+                bgr = to_bgr(image)
             except ImageEncodingError as error:
-                if self._throttle.due(str(error)):
+                self._diagnostics.error('bad_image')
+                if self._throttle.due(error_kind(error)):
                     self.get_logger().error(f'image skipped: {error}')
                 return
         if faces.faces:
@@ -112,6 +130,7 @@ class EmotionClassifierNode(Node):
                      for f in faces.faces]
             results, problems = self._estimator.estimate(bgr, boxes)
             for problem in problems:
+                self._diagnostics.error('bad_face_box')
                 if self._throttle.due(problem):
                     self.get_logger().warning(problem)
         else:
@@ -122,6 +141,7 @@ class EmotionClassifierNode(Node):
         if draw:
             overlay = draw_annotations(bgr, to_annotations(results))
             self._annotated_pub.publish(bgr_to_imgmsg(overlay, image.header))
+        self._diagnostics.published(image.header.stamp, started)
 
 
 main = main_for(EmotionClassifierNode)

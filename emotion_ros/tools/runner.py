@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--jsonl', action='store_true', help='with --echo: JSON lines')
     parser.add_argument('--record', type=Path, default=None,
                         help='write image_annotated to this .mp4/.avi file or PNG folder')
+    parser.add_argument('--diagnostics', action='store_true',
+                        help='print one /diagnostics status line per node per second '
+                        '(emotion_diagnostics)')
     return parser
 
 
@@ -85,6 +88,9 @@ def children_for(options: argparse.Namespace) -> list[Child]:
     if options.echo:
         cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
         children.append(Child('emotion_echo', cmd))
+    if options.diagnostics:
+        children.append(Child('emotion_diagnostics',
+                              [str(executable_path('emotion_diagnostics'))]))
     if options.record is not None:
         children.append(Child('image_recorder',
                               [str(executable_path('image_recorder')), str(options.record)]))
