@@ -27,6 +27,7 @@ from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
+from geometry_msgs.msg import Point
 from rclpy.node import Node
 from sensor_msgs.msg import RegionOfInterest
 
@@ -52,7 +53,8 @@ def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
     coasting = track.time_since_update > 0
     return Face(id=track.id, roi=roi,
                 detection_confidence=0.0 if coasting else float(track.score),
-                frames_since_detection=track.time_since_update)
+                frames_since_detection=track.time_since_update,
+                keypoints=[Point(x=float(x), y=float(y), z=0.0) for x, y in track.keypoints])
 
 
 class FaceTrackerNode(Node):
@@ -64,7 +66,7 @@ class FaceTrackerNode(Node):
             self, DetectorConfig, TrackerConfig, ImageInputConfig)
         try:
             self._detector = make_detector(detector_config)
-        except (ImportError, RuntimeError, OSError) as error:
+        except (ImportError, RuntimeError, OSError, ValueError) as error:
             raise StartupError(f'detector {detector_config.detector} unavailable: {error}') \
                 from None
         self._tracker = SortTracker.from_config(tracker_config)
