@@ -87,21 +87,28 @@ class CameraNode(Node):
         self._source: Optional[FrameSource] = None
         self._next_open = 0.0
         self._frames = 0
+        # Say "publishing" once frames flow (after each (re)open), not while none can.
+        self._announced = False
         self._started: Optional[float] = None
         self._ended: Optional[float] = None
         if not self._is_camera:
             # A file or folder that cannot be opened will not appear later: stop now.
             try:
                 self._source = open_source(self.p['source'], loop=self.p['loop'],
-                                           fps=0.0 if self._is_video() else self.p['framerate'])
+                                           fps=0.0 if self._is_video() else self.p['framerate'],
+                                           on_skip=self._on_skip)
             except SourceError as error:
                 raise StartupError(str(error)) from None
             rate = self._source.fps
         else:
             self._open_camera()
             rate = self.p['framerate']
-        self.get_logger().info(f'publishing {self._describe()} at {rate:.1f} Hz')
+        self._rate = rate
         self._timer = self.create_timer(1.0 / rate, self._tick)
+
+    def _on_skip(self, path: Path, reason: str) -> None:
+        """Report an image of the folder that is skipped (once: the source drops it)."""
+        self.get_logger().warning(f'skipping unreadable image {path}: {reason}')
 
     def _is_video(self) -> bool:
         """Tell whether the source is a video file (played at its own rate)."""
@@ -118,6 +125,7 @@ class CameraNode(Node):
         try:
             self._source = open_source(self.p['video_device'], self.p['image_width'],
                                        self.p['image_height'], self.p['framerate'])
+            self._announced = False
             self.get_logger().info(f'camera {self.p["video_device"]} opened')
         except SourceError as error:
             self._source = None
@@ -162,6 +170,9 @@ class CameraNode(Node):
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
         self._frames += 1
+        if not self._announced:
+            self._announced = True
+            self.get_logger().info(f'publishing {self._describe()} at {self._rate:.1f} Hz')
 
     def _camera_info(self, header: Header, width: int, height: int) -> CameraInfo:
         calibration = self._calibration or uncalibrated(width, height)

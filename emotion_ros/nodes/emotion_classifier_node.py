@@ -129,7 +129,7 @@ class EmotionClassifierNode(Node):
             try:
                 bgr = imgmsg_to_bgr(image)
             except ImageEncodingError as error:
-                if self._throttle.due(str(error)):
+                if self._throttle.due(error.kind):
                     self.get_logger().error(f'image skipped: {error}')
                 return
         if faces.faces:
@@ -137,7 +137,8 @@ class EmotionClassifierNode(Node):
                      for f in faces.faces]
             results, problems = self._estimator.estimate(bgr, boxes)
             for problem in problems:
-                if self._throttle.due(problem):
+                # The texts carry face ids and sizes: one kind, logged once per period.
+                if self._throttle.due('face skipped'):
                     self.get_logger().warning(problem)
         else:
             self._estimator.forget_absent([])

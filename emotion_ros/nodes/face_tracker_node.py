@@ -99,7 +99,7 @@ class FaceTrackerNode(Node):
         try:
             bgr = imgmsg_to_bgr(msg)
         except ImageEncodingError as error:
-            if self._throttle.due(str(error)):
+            if self._throttle.due(error.kind):
                 self.get_logger().error(f'image at {msg.header.stamp.sec}.'
                                         f'{msg.header.stamp.nanosec:09d} skipped: {error}')
             return
