@@ -230,25 +230,21 @@ def measure_stages(folder: Path, framerate: float, params: dict[str, Any],
 
     from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
     from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
     from emotion_ros.core.detection import make_detector
     from emotion_ros.core.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.smoothing import ProbabilitySmoother
     from emotion_ros.core.sources import open_source
     from emotion_ros.core.tracking import SortTracker
     from emotion_ros.nodes.emotion_classifier_node import resolve_model_path
     from emotion_ros.nodes.face_tracker_node import track_to_face
 
-    if params['detector'] == 'yuface':
-        detector = make_detector('yuface', min_score=params['min_score'],
-                                 downscale=params['detection_scale'])
-    else:
-        detector = make_detector(params['detector'])
-    tracker = SortTracker(max_age=params['max_age'], min_hits=params['min_hits'],
-                          iou_threshold=params['iou_threshold'])
-    classifier = EmotionClassifier.load(resolve_model_path(params['model']))
+    # The same stage configs as the nodes, from the same parameter values.
+    detector = make_detector(DetectorConfig.from_values(params))
+    tracker = SortTracker.from_config(TrackerConfig.from_values(params))
+    emotion_config = EmotionConfig.from_values(params)
+    classifier = EmotionClassifier.load(resolve_model_path(emotion_config.model))
     classifier.warm_up()
-    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(params['smoothing']),
-                                     params['crop_margin'])
+    estimator = FaceEmotionEstimator.from_config(classifier, emotion_config)
     times: dict[str, list[float]] = {'capture': [], 'to message': [], 'detect+track': [],
                                      'classify': []}
     face_counts: Counter = Counter()

@@ -23,10 +23,11 @@ ROS-free: no rclpy or launch import.
 from dataclasses import dataclass, field
 from typing import Any
 
+from emotion_ros.core.config import CAMERA_SOURCE
+
 PACKAGE = 'emotion_ros'
 PARAMS_FILE = 'emotion.yaml'  # in <share>/emotion_ros/config
 RVIZ_FILE = 'emotion.rviz'  # in <share>/emotion_ros/config
-CAMERA_SOURCE = 'camera'
 # Subscribers of image_raw in the graph (tracker and classifier): a finite source waits for them.
 IMAGE_SUBSCRIBERS = 2
 # Then it waits this long for the other links (faces, emotions, echo) to match: DDS discovery of

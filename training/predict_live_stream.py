@@ -54,15 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     :returns: the parser.
     """
+    ensure_importable()
+    from emotion_ros.core.config import DetectorConfig, EmotionConfig
+    from emotion_ros.core.settings import add_arguments
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--source', default='0',
                         help='webcam index, /dev/videoN, a video file or an image folder')
     parser.add_argument('--model', default=str(DEFAULT_MODEL),
                         help='.keras/.hdf5/.tflite model with a card (default: the '
                              'out-of-the-box mini-Xception)')
-    parser.add_argument('--detector', default='yuface', help='face detector (yuface, haar)')
-    parser.add_argument('--smoothing', type=float, default=0.0,
-                        help='per-face probability smoothing alpha, 0 disables (default: 0)')
+    add_arguments(parser, DetectorConfig, ('detector', 'min_score', 'detection_scale'))
+    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margin'))
     parser.add_argument('--output', help='annotated video to write (default when headless: '
                                          'runs/live/<source>_annotated.mp4)')
     parser.add_argument('--no-window', action='store_true', help='never open a window')
@@ -78,12 +80,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     :returns: the exit status (0 on success).
     """
     args = build_parser().parse_args(argv)
-    ensure_importable()
     from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
+    from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
     from emotion_ros.core.detection import make_detector
     from emotion_ros.core.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
-    from emotion_ros.core.smoothing import ProbabilitySmoother
+    from emotion_ros.core.settings import config_from_arguments
     from emotion_ros.core.sources import open_source, SourceError
     from emotion_ros.core.tracking import SortTracker
     from emotion_ros.training.live import display_available, run_stream
@@ -96,10 +97,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             if output is None and not show:
                 output = Path('runs') / 'live' / f'{Path(str(args.source)).stem}_annotated.mp4'
             classifier = EmotionClassifier.load(args.model)
-            estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(args.smoothing),
-                                             DEFAULT_FACE_MARGIN)
-            stats = run_stream(source, make_detector(args.detector), SortTracker(), estimator,
-                               show, output, args.max_frames)
+            estimator = FaceEmotionEstimator.from_config(
+                classifier, config_from_arguments(EmotionConfig, args))
+            detector = make_detector(config_from_arguments(DetectorConfig, args))
+            stats = run_stream(source, detector, SortTracker.from_config(TrackerConfig()),
+                               estimator, show, output, args.max_frames)
         finally:
             source.close()
     except (SourceError, ModelLoadError, ValueError, OSError, ImportError) as error:

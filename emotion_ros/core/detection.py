@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cv2
+from emotion_ros.core.config import DetectorConfig
 from emotion_ros.core.image_codec import check_bgr
 import numpy as np
 
-DETECTORS = ('yuface', 'haar')
 # yuface reports confidence as an integer percentage (0..100).
 _YUFACE_SCORE_SCALE = 100.0
 HAAR_CASCADE_FILE = 'haarcascade_frontalface_default.xml'
@@ -130,6 +130,12 @@ class YuFaceDetector:
         self.min_score = float(min_score)
         self.downscale = float(downscale)
 
+    @classmethod
+    def from_config(cls, config: DetectorConfig) -> 'YuFaceDetector':
+        """Build the detector from the stage config."""
+        return cls(min_score=config.min_score, downscale=config.detection_scale,
+                   threads=config.detector_threads)
+
     def detect(self, bgr: np.ndarray) -> list[Detection]:
         """
         Find faces in a BGR image.
@@ -198,6 +204,11 @@ class HaarDetector:
         self.min_size = int(min_size)
         self.equalize_hist = bool(equalize_hist)
 
+    @classmethod
+    def from_config(cls, config: DetectorConfig) -> 'HaarDetector':
+        """Build the detector from the stage config (the cascade has no score or scale)."""
+        return cls()
+
     def detect(self, bgr: np.ndarray) -> list[Detection]:
         """
         Find frontal faces in a BGR image.
@@ -222,17 +233,25 @@ class HaarDetector:
         return found
 
 
-def make_detector(name: str, **kwargs: Any) -> FaceDetector:
-    """
-    Build a detector by name.
+# The registered detectors: adding one is a class with ``detect`` and ``from_config`` plus a line
+# here (and its name in emotion_ros.core.config.DETECTOR_CHOICES).
+DETECTOR_CLASSES: dict[str, Any] = {'yuface': YuFaceDetector, 'haar': HaarDetector}
+DETECTORS = tuple(DETECTOR_CLASSES)
 
-    :param name: one of :data:`DETECTORS` ('yuface', 'haar').
-    :param kwargs: passed to the detector's constructor.
+
+def make_detector(config: DetectorConfig | str, **kwargs: Any) -> FaceDetector:
+    """
+    Build a detector from its stage config, or by name with constructor arguments.
+
+    :param config: a :class:`DetectorConfig`, or one of :data:`DETECTORS`.
+    :param kwargs: with a name, passed to the detector's constructor.
     :returns: the detector.
     :raises ValueError: for an unknown name (the message lists the choices).
     """
-    if name == 'yuface':
-        return YuFaceDetector(**kwargs)
-    if name == 'haar':
-        return HaarDetector(**kwargs)
-    raise ValueError(f"unknown face detector '{name}'; choose one of: {', '.join(DETECTORS)}")
+    name = config if isinstance(config, str) else config.detector
+    detector_class = DETECTOR_CLASSES.get(name)
+    if detector_class is None:
+        raise ValueError(f"unknown face detector '{name}'; choose one of: {', '.join(DETECTORS)}")
+    if isinstance(config, str):
+        return detector_class(**kwargs)
+    return detector_class.from_config(config)

@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from emotion_ros.core.annotate import Annotation
+from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.labels import top_label
-from emotion_ros.core.preprocessing import crop_face, DEFAULT_FACE_MARGIN
+from emotion_ros.core.preprocessing import crop_face
+from emotion_ros.core.smoothing import ProbabilitySmoother
 import numpy as np
 
 # A box is (x, y, w, h) in pixels of the frame.
@@ -48,7 +50,8 @@ class FaceEmotion:
 class FaceEmotionEstimator:
     """Crop, preprocess and classify the faces of a frame; smooth per track over time."""
 
-    def __init__(self, classifier, smoother, crop_margin: float = DEFAULT_FACE_MARGIN) -> None:
+    def __init__(self, classifier, smoother,
+                 crop_margin: float = EmotionConfig.crop_margin) -> None:
         """
         Build the stage.
 
@@ -62,6 +65,17 @@ class FaceEmotionEstimator:
         self._classifier = classifier
         self._smoother = smoother
         self._margin = float(crop_margin)
+
+    @classmethod
+    def from_config(cls, classifier, config: EmotionConfig) -> 'FaceEmotionEstimator':
+        """
+        Build the stage from its config (smoothing and crops; the model is loaded by the caller).
+
+        :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
+        :param config: the emotion stage's settings.
+        :returns: the estimator.
+        """
+        return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margin)
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ import math
 from typing import Sequence
 
 import cv2
+from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.model_card import InputSpec, normalise
 import numpy as np
 
@@ -39,7 +40,7 @@ import numpy as np
 # 3 or 2 depending on the downscale). On single_face.mp4 (neutral, then a smile) 0..0.2 give
 # neutral for the first 15 frames and happy for 41 of the last 42, but 0.25 calls every frame
 # happy: 0.2 is right on both. ``crop_face`` itself defaults to 0 (the design contract).
-DEFAULT_FACE_MARGIN = 0.2  # fraction of box width/height per side
+DEFAULT_FACE_MARGIN = EmotionConfig.crop_margin  # its one home is the emotion stage config
 # Interpolation used to resize every face to the model input (both directions).
 RESIZE_INTERPOLATION = cv2.INTER_AREA
 # Channel counts accepted for one face: grey (HxW or HxWx1), BGR, BGRA.

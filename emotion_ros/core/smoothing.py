@@ -26,14 +26,11 @@ from typing import Hashable, Iterable
 
 import numpy as np
 
-# Default weight of the past (unitless, [0, 1)); 0 = no smoothing.
-DEFAULT_ALPHA = 0.0
-
 
 class ProbabilitySmoother:
     """Exponential moving average of probability vectors, one state per track id."""
 
-    def __init__(self, alpha: float = DEFAULT_ALPHA) -> None:
+    def __init__(self, alpha: float) -> None:
         """
         Create an empty smoother.
 

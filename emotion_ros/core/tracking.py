@@ -37,6 +37,7 @@ Differences from abewley/sort, on purpose:
 from dataclasses import dataclass
 from typing import Sequence
 
+from emotion_ros.core.config import TrackerConfig
 from emotion_ros.core.detection import Detection
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -225,28 +226,34 @@ class _KalmanBoxTrack:
 class SortTracker:
     """SORT tracker: call :meth:`update` once per frame, with or without detections."""
 
-    def __init__(self, max_age: int = 5, min_hits: int = 3, iou_threshold: float = 0.3) -> None:
+    def __init__(self, max_age: int = TrackerConfig.max_age,
+                 min_hits: int = TrackerConfig.min_hits,
+                 iou_threshold: float = TrackerConfig.iou_threshold) -> None:
         """
         Create an empty tracker.
 
         :param max_age: frames a track survives (and is reported, predicted)
             without a matched detection, >= 0.
         :param min_hits: consecutive matched frames before a new track is
-            reported, >= 0 (all tracks are reported in the first min_hits frames).
+            reported, >= 1 (all tracks are reported in the first min_hits frames).
         :param iou_threshold: least IoU between a prediction and a detection to
             match them, in [0, 1].
         :raises ValueError: for a parameter out of range.
         """
-        if max_age < 0 or min_hits < 0:
-            raise ValueError(f'max_age and min_hits must be >= 0, got {max_age}, {min_hits}')
-        if not 0.0 <= iou_threshold <= 1.0:
-            raise ValueError(f'iou_threshold must be in [0, 1], got {iou_threshold}')
+        # The ranges have one home, the stage config; building it checks them.
+        TrackerConfig(max_age=max_age, min_hits=min_hits, iou_threshold=iou_threshold)
         self.max_age = int(max_age)
         self.min_hits = int(min_hits)
         self.iou_threshold = float(iou_threshold)
         self.frame_count = 0
         self._tracks: list[_KalmanBoxTrack] = []
         self._next_id = 1
+
+    @classmethod
+    def from_config(cls, config: TrackerConfig) -> 'SortTracker':
+        """Build an empty tracker from the stage config."""
+        return cls(max_age=config.max_age, min_hits=config.min_hits,
+                   iou_threshold=config.iou_threshold)
 
     def update(self, detections: Sequence[Detection]) -> list[Track]:
         """

@@ -21,49 +21,18 @@ from typing import Optional
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_calibration,
                                           uncalibrated)
+from emotion_ros.core.config import CAMERA_SOURCE, CameraConfig
 from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
-from emotion_ros.nodes.parameters import at_least, declare_parameters, not_empty, one_of
-from emotion_ros.nodes.parameters import ParamSpec
-from emotion_ros.nodes.qos import publisher_qos, RELIABILITY_CHOICES
+from emotion_ros.nodes.parameters import declare_config
+from emotion_ros.nodes.qos import publisher_qos
 from emotion_ros.nodes.spin import main_for, StartupError
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
-# Value of `source` that means "the camera named by video_device".
-CAMERA_SOURCE = 'camera'
 # Time the node keeps spinning after a finite source ended, so the last frames are delivered (s).
 END_LINGER = 1.0
-
-PARAMETERS = (
-    ParamSpec('source', CAMERA_SOURCE,
-              "'camera' for the device in video_device, else a video file, an image file or a "
-              'folder of images', not_empty),
-    ParamSpec('video_device', '/dev/video0',
-              'V4L2 device path (/dev/videoN) or camera index, used when source is camera',
-              not_empty),
-    ParamSpec('image_width', 640, 'requested camera width, pixels (0: driver default; files keep '
-              'their own size)', at_least(0), int_range=(0, 8192)),
-    ParamSpec('image_height', 480, 'requested camera height, pixels (0: driver default; files '
-              'keep their own size)', at_least(0), int_range=(0, 8192)),
-    ParamSpec('framerate', 30.0, 'camera rate and image-folder play rate, Hz (video files play '
-              'at their own rate)', at_least(0.0, strict=True), float_range=(0.0, 1000.0)),
-    ParamSpec('frame_id', 'camera', 'frame_id of the published images and camera_info',
-              not_empty),
-    ParamSpec('camera_info_url', '', 'calibration file (file:// URL or path, '
-              'camera_calibration format); empty: publish an uncalibrated camera_info'),
-    ParamSpec('loop', False, 'restart video files and folders at the end instead of exiting'),
-    ParamSpec('reconnect_interval', 2.0, 'wait between attempts to (re)open a missing or '
-              'unplugged camera, s', at_least(0.1), float_range=(0.1, 60.0)),
-    ParamSpec('wait_for_subscribers', 0, 'start publishing only once image_raw has this many '
-              'subscribers (0: at once); lets a short video reach late-starting nodes',
-              at_least(0), int_range=(0, 100)),
-    ParamSpec('start_delay', 0.0, 'extra wait after the subscribers matched, s',
-              at_least(0.0), float_range=(0.0, 60.0)),
-    ParamSpec('reliability', 'reliable', "image QoS reliability: 'reliable' (serves every "
-              "subscriber) or 'best_effort'", one_of(*RELIABILITY_CHOICES)),
-)
 
 
 class CameraNode(Node):
@@ -71,17 +40,17 @@ class CameraNode(Node):
 
     def __init__(self) -> None:
         super().__init__('camera')
-        self.p = declare_parameters(self, PARAMETERS)
+        self.config: CameraConfig = declare_config(self, CameraConfig)[0]
         self.finished = False
         self.exit_code = 0
-        self._is_camera = self.p['source'] == CAMERA_SOURCE
+        self._is_camera = self.config.source == CAMERA_SOURCE
         self._calibration: Optional[Calibration] = None
-        if self.p['camera_info_url']:
+        if self.config.camera_info_url:
             try:
-                self._calibration = load_calibration(self.p['camera_info_url'])
+                self._calibration = load_calibration(self.config.camera_info_url)
             except CalibrationError as error:
                 raise StartupError(str(error)) from None
-        qos = publisher_qos(self.p['reliability'])
+        qos = publisher_qos(self.config.reliability)
         self._image_pub = self.create_publisher(Image, 'image_raw', qos)
         self._info_pub = self.create_publisher(CameraInfo, 'camera_info', qos)
         self._source: Optional[FrameSource] = None
@@ -94,15 +63,15 @@ class CameraNode(Node):
         if not self._is_camera:
             # A file or folder that cannot be opened will not appear later: stop now.
             try:
-                self._source = open_source(self.p['source'], loop=self.p['loop'],
-                                           fps=0.0 if self._is_video() else self.p['framerate'],
+                self._source = open_source(self.config.source, loop=self.config.loop,
+                                           fps=0.0 if self._is_video() else self.config.framerate,
                                            on_skip=self._on_skip)
             except SourceError as error:
                 raise StartupError(str(error)) from None
             rate = self._source.fps
         else:
             self._open_camera()
-            rate = self.p['framerate']
+            rate = self.config.framerate
         self._rate = rate
         self._timer = self.create_timer(1.0 / rate, self._tick)
 
@@ -112,36 +81,36 @@ class CameraNode(Node):
 
     def _is_video(self) -> bool:
         """Tell whether the source is a video file (played at its own rate)."""
-        path = Path(self.p['source']).expanduser()
+        path = Path(self.config.source).expanduser()
         return path.is_file() and path.suffix.lower() not in IMAGE_EXTENSIONS
 
     def _describe(self) -> str:
         if self._is_camera:
-            return f'camera {self.p["video_device"]}'
-        return f'{self.p["source"]}' + (' (looping)' if self.p['loop'] else '')
+            return f'camera {self.config.video_device}'
+        return f'{self.config.source}' + (' (looping)' if self.config.loop else '')
 
     def _open_camera(self) -> None:
-        self._next_open = time.monotonic() + self.p['reconnect_interval']
+        self._next_open = time.monotonic() + self.config.reconnect_interval
         try:
-            self._source = open_source(self.p['video_device'], self.p['image_width'],
-                                       self.p['image_height'], self.p['framerate'])
+            self._source = open_source(self.config.video_device, self.config.image_width,
+                                       self.config.image_height, self.config.framerate)
             self._announced = False
-            self.get_logger().info(f'camera {self.p["video_device"]} opened')
+            self.get_logger().info(f'camera {self.config.video_device} opened')
         except SourceError as error:
             self._source = None
             self.get_logger().error(
-                f'{error}; retrying every {self.p["reconnect_interval"]:.1f} s',
+                f'{error}; retrying every {self.config.reconnect_interval:.1f} s',
                 throttle_duration_sec=30.0)
 
     def _ready(self) -> bool:
         if self._started is not None:
             return time.monotonic() >= self._started
-        wanted = self.p['wait_for_subscribers']
+        wanted = self.config.wait_for_subscribers
         if self._image_pub.get_subscription_count() < wanted:
             self.get_logger().info(f'waiting for {wanted} image_raw subscribers',
                                    throttle_duration_sec=5.0)
             return False
-        self._started = time.monotonic() + self.p['start_delay']
+        self._started = time.monotonic() + self.config.start_delay
         return time.monotonic() >= self._started
 
     def _tick(self) -> None:
@@ -162,11 +131,11 @@ class CameraNode(Node):
             self._source = None
             return
         if frame is None:
-            self.get_logger().info(f'end of {self.p["source"]} after {self._frames} frames')
+            self.get_logger().info(f'end of {self.config.source} after {self._frames} frames')
             self._source.close()
             self._ended = time.monotonic()
             return
-        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.p['frame_id'])
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.config.frame_id)
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
         self._frames += 1

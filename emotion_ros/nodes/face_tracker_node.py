@@ -18,35 +18,17 @@ from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
 from emotion_ros.conversions import imgmsg_to_bgr
-from emotion_ros.core.detection import clip_detection, DETECTORS, make_detector
+from emotion_ros.core.config import DetectorConfig, TrackerConfig
+from emotion_ros.core.detection import clip_detection, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
-from emotion_ros.nodes.parameters import at_least, declare_parameters, one_of, ParamSpec
+from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import RegionOfInterest
-
-PARAMETERS = (
-    ParamSpec('detector', 'yuface', "face detector: 'yuface' (libfacedetection CNN, default) or "
-              "'haar' (OpenCV frontal-face cascade)", one_of(*DETECTORS)),
-    ParamSpec('min_score', 0.5, 'minimum detection confidence, 0..1 (yuface only)',
-              at_least(0.0), float_range=(0.0, 1.0)),
-    ParamSpec('detection_scale', 0.5, 'factor the image is scaled by before yuface detection '
-              '(0.5: half size, 6x faster; 1.0 for small or distant faces)',
-              at_least(0.05), float_range=(0.05, 1.0)),
-    ParamSpec('detector_threads', 1, 'OpenMP threads for yuface (0: one per core); 1 keeps '
-              'detection steady when the classifier shares a small CPU', at_least(0),
-              int_range=(0, 64)),
-    ParamSpec('max_age', 5, 'frames a track survives without a matching detection',
-              at_least(0), int_range=(0, 1000)),
-    ParamSpec('min_hits', 3, 'detections needed before a new track is published',
-              at_least(1), int_range=(1, 1000)),
-    ParamSpec('iou_threshold', 0.3, 'minimum box overlap (IoU, 0..1) to match a detection to a '
-              'track', at_least(0.0), float_range=(0.0, 1.0)),
-)
 
 
 def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
@@ -78,22 +60,17 @@ class FaceTrackerNode(Node):
 
     def __init__(self) -> None:
         super().__init__('face_tracker')
-        self.p = declare_parameters(self, PARAMETERS)
+        detector_config, tracker_config = declare_config(self, DetectorConfig, TrackerConfig)
         try:
-            if self.p['detector'] == 'yuface':
-                self._detector = make_detector('yuface', min_score=self.p['min_score'],
-                                               downscale=self.p['detection_scale'],
-                                               threads=self.p['detector_threads'])
-            else:
-                self._detector = make_detector('haar')
+            self._detector = make_detector(detector_config)
         except (ImportError, RuntimeError, OSError) as error:
-            raise StartupError(f'detector {self.p["detector"]} unavailable: {error}') from None
-        self._tracker = SortTracker(max_age=self.p['max_age'], min_hits=self.p['min_hits'],
-                                    iou_threshold=self.p['iou_threshold'])
+            raise StartupError(f'detector {detector_config.detector} unavailable: {error}') \
+                from None
+        self._tracker = SortTracker.from_config(tracker_config)
         self._publisher = self.create_publisher(FaceArray, 'faces', RESULT_QOS)
         self._throttle = DistinctThrottle()
         self.create_subscription(Image, 'image_raw', self._on_image, LATEST_IMAGE_QOS)
-        self.get_logger().info(f'tracking faces with {self.p["detector"]}')
+        self.get_logger().info(f'tracking faces with {detector_config.detector}')
 
     def _on_image(self, msg: Image) -> None:
         try:

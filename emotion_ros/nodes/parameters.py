@@ -12,96 +12,56 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Declared, described and validated node parameters."""
+"""Node parameters declared from the core stage configs (emotion_ros.core.config)."""
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-import math
-from typing import Any, Optional
+from collections.abc import Sequence
 
+from emotion_ros.core.settings import SettingInfo, StageConfig
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-# A check returns None when the value is acceptable, else the reason it is refused.
-Check = Callable[[Any], Optional[str]]
 
-
-@dataclass(frozen=True)
-class ParamSpec:
+def _descriptor(info: SettingInfo) -> ParameterDescriptor:
     """
-    One parameter: name, default, description and an optional validity check.
+    Describe one setting to ROS tools (``ros2 param describe``, rqt).
 
-    :param name: parameter name.
-    :param default: default value; its type is the parameter's type.
-    :param description: what it means, with units.
-    :param check: returns None for a valid value, else the reason it is refused.
-    :param float_range: ``(low, high)`` shown to tools such as rqt (also enforced by rclpy).
-    :param int_range: ``(low, high)`` for integer parameters.
+    Float settings are dynamically typed so that ``smoothing:=0`` (an integer on the command
+    line and in YAML) is accepted; the setting's own check then types and bounds the value.
     """
-
-    name: str
-    default: Any
-    description: str
-    check: Optional[Check] = None
-    float_range: Optional[tuple[float, float]] = None
-    int_range: Optional[tuple[int, int]] = None
-
-
-def one_of(*choices: str) -> Check:
-    """Return a check accepting only ``choices``."""
-    def check(value: Any) -> Optional[str]:
-        return None if value in choices else f'must be one of {", ".join(choices)}'
-    return check
-
-
-def at_least(low: float, *, strict: bool = False) -> Check:
-    """Return a check accepting finite numbers >= ``low`` (> when ``strict``)."""
-    def check(value: Any) -> Optional[str]:
-        if not math.isfinite(value):
-            return 'must be a finite number'
-        if value < low or (strict and value == low):
-            return f'must be {">" if strict else ">="} {low}'
-        return None
-    return check
-
-
-def not_empty(value: Any) -> Optional[str]:
-    """Refuse an empty string."""
-    return None if str(value).strip() else 'must not be empty'
-
-
-def _descriptor(spec: ParamSpec) -> ParameterDescriptor:
-    descriptor = ParameterDescriptor(description=spec.description, read_only=True)
-    if spec.float_range is not None:
-        descriptor.floating_point_range = [
-            FloatingPointRange(from_value=spec.float_range[0], to_value=spec.float_range[1])]
-    if spec.int_range is not None:
-        descriptor.integer_range = [
-            IntegerRange(from_value=spec.int_range[0], to_value=spec.int_range[1])]
+    descriptor = ParameterDescriptor(description=info.description, read_only=True,
+                                     dynamic_typing=info.kind is float)
+    low, high = info.spec.low, info.spec.high
+    if low is not None and high is not None and not info.is_tuple:
+        if info.kind is float:
+            descriptor.floating_point_range = [
+                FloatingPointRange(from_value=float(low), to_value=float(high))]
+        elif info.kind is int:
+            descriptor.integer_range = [IntegerRange(from_value=int(low), to_value=int(high))]
     return descriptor
 
 
-def declare_parameters(node: Node, specs: Sequence[ParamSpec]) -> dict[str, Any]:
+def declare_config(node: Node, *config_classes: type[StageConfig]) -> list[StageConfig]:
     """
-    Declare read-only ``specs`` on ``node``, refusing invalid values with a reason.
+    Declare the settings of ``config_classes`` as read-only parameters and build the configs.
 
     The parameters are read once at start-up (they are read-only), so a bad value given with
     ``-p`` or a params file stops the node with a message naming the parameter and the reason.
 
     :param node: the node.
-    :param specs: the parameters.
-    :returns: the values by name.
+    :param config_classes: the stage configs whose settings the node takes.
+    :returns: one validated config per class, in order.
     :raises rclpy.exceptions.InvalidParameterValueException: a value fails its check.
-    :raises rclpy.exceptions.InvalidParameterTypeException: a value has the wrong type.
     """
-    checks = {spec.name: spec.check for spec in specs if spec.check is not None}
+    infos: dict[str, SettingInfo] = {}
+    for config_class in config_classes:
+        infos.update({info.name: info for info in config_class.settings()})
 
-    def validate(parameters: list[Parameter]) -> SetParametersResult:
+    def validate(parameters: Sequence[Parameter]) -> SetParametersResult:
         for parameter in parameters:
-            check = checks.get(parameter.name)
-            reason = check(parameter.value) if check is not None else None
+            info = infos.get(parameter.name)
+            reason = info.problem(parameter.value) if info is not None else None
             if reason is not None:
                 return SetParametersResult(
                     successful=False,
@@ -109,6 +69,8 @@ def declare_parameters(node: Node, specs: Sequence[ParamSpec]) -> dict[str, Any]
         return SetParametersResult(successful=True)
 
     node.add_on_set_parameters_callback(validate)
-    for spec in specs:
-        node.declare_parameter(spec.name, spec.default, _descriptor(spec))
-    return {spec.name: node.get_parameter(spec.name).value for spec in specs}
+    for info in infos.values():
+        default = list(info.default) if info.is_tuple else info.default
+        node.declare_parameter(info.name, default, _descriptor(info))
+    values = {name: node.get_parameter(name).value for name in infos}
+    return [config_class.from_values(values) for config_class in config_classes]

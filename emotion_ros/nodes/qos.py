@@ -33,8 +33,6 @@ PAIRED_IMAGE_QOS = QoSProfile(
 RESULT_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                         reliability=ReliabilityPolicy.RELIABLE)
 
-RELIABILITY_CHOICES = ('reliable', 'best_effort')
-
 
 def publisher_qos(reliability: str, depth: int = 1) -> QoSProfile:
     """

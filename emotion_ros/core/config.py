@@ -1,0 +1,118 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+One home for each stage's settings: default, valid range and description.
+
+The nodes declare their ROS parameters from these dataclasses
+(:func:`emotion_ros.nodes.parameters.declare_config`), ``config/emotion.yaml`` repeats the
+defaults for users to edit (a test keeps it equal), and the scripts and benches build the same
+stages from them (``make_detector``, ``SortTracker.from_config``,
+``FaceEmotionEstimator.from_config``). This module imports no stage, so every stage may import it.
+"""
+
+from dataclasses import dataclass
+
+from emotion_ros.core.settings import setting, StageConfig
+
+# Value of CameraConfig.source that means "the device named by video_device".
+CAMERA_SOURCE = 'camera'
+# Image QoS reliability choices (strings, as users write them in YAML).
+RELIABILITY_CHOICES = ('reliable', 'best_effort')
+# Registered face detector names (emotion_ros.core.detection.DETECTORS; a test keeps them equal).
+DETECTOR_CHOICES = ('yuface', 'haar')
+
+
+@dataclass(frozen=True)
+class CameraConfig(StageConfig):
+    """The camera stage: where frames come from and how they are published."""
+
+    source: str = setting(
+        CAMERA_SOURCE, "'camera' for the device in video_device, else a video file, an image "
+        'file or a folder of images', non_empty=True)
+    video_device: str = setting(
+        '/dev/video0', 'V4L2 device path (/dev/videoN) or camera index, used when source is '
+        'camera', non_empty=True)
+    image_width: int = setting(
+        640, 'requested camera width, pixels (0: driver default; files keep their own size)',
+        low=0, high=8192)
+    image_height: int = setting(
+        480, 'requested camera height, pixels (0: driver default; files keep their own size)',
+        low=0, high=8192)
+    framerate: float = setting(
+        30.0, 'camera rate and image-folder play rate, Hz (video files play at their own rate)',
+        low=0.0, low_open=True, high=1000.0)
+    frame_id: str = setting('camera', 'frame_id of the published images and camera_info',
+                            non_empty=True)
+    camera_info_url: str = setting(
+        '', 'calibration file (file:// URL or path, camera_calibration format); empty: publish '
+        'an uncalibrated camera_info')
+    loop: bool = setting(False, 'restart video files and folders at the end instead of exiting')
+    reconnect_interval: float = setting(
+        2.0, 'wait between attempts to (re)open a missing or unplugged camera, s',
+        low=0.1, high=60.0)
+    wait_for_subscribers: int = setting(
+        0, 'start publishing only once image_raw has this many subscribers (0: at once); lets '
+        'a short video reach late-starting nodes', low=0, high=100)
+    start_delay: float = setting(0.0, 'extra wait after the subscribers matched, s',
+                                 low=0.0, high=60.0)
+    reliability: str = setting(
+        'reliable', "image QoS reliability: 'reliable' serves every subscriber",
+        choices=RELIABILITY_CHOICES)
+
+
+@dataclass(frozen=True)
+class DetectorConfig(StageConfig):
+    """The face detector: which one, and its knobs."""
+
+    detector: str = setting('yuface', 'face detector', choices=DETECTOR_CHOICES)
+    min_score: float = setting(0.5, 'minimum detection confidence, 0..1', low=0.0, high=1.0)
+    detection_scale: float = setting(
+        0.5, 'factor the image is scaled by before detection (0.5: half size; 1.0 for small or '
+        'distant faces)', low=0.05, high=1.0)
+    detector_threads: int = setting(
+        1, 'threads the detector may use (0: one per core); 1 keeps detection steady when the '
+        'classifier shares a small CPU', low=0, high=64)
+
+
+@dataclass(frozen=True)
+class TrackerConfig(StageConfig):
+    """The SORT tracker that gives every face a stable id."""
+
+    max_age: int = setting(5, 'frames a track survives (coasting) without a matching '
+                           'detection', low=0, high=1000)
+    min_hits: int = setting(3, 'consecutive detections needed before a new track is published',
+                            low=1, high=1000)
+    iou_threshold: float = setting(
+        0.3, 'minimum box overlap (IoU, 0..1) to match a detection to a track', low=0.0,
+        high=1.0)
+
+
+@dataclass(frozen=True)
+class EmotionConfig(StageConfig):
+    """The emotion stage: model, crops and per-face smoothing."""
+
+    model: str = setting(
+        'fer_mini_xception.tflite', 'model file (.keras, .h5, .hdf5 or .tflite) with its '
+        "<stem>.card.json beside it; a bare file name is looked up in the package's models/ "
+        'folder', non_empty=True)
+    smoothing: float = setting(
+        0.5, 'weight of the previous probabilities in the per-face moving average, 0..1 '
+        '(0 disables smoothing)', low=0.0, high=1.0, high_open=True)
+    crop_margin: float = setting(
+        0.2, 'fraction of the face box added on each side before the crop is resized to the '
+        'model input', low=0.0, high=1.0)
+    pairing_capacity: int = setting(
+        30, 'images and face lists held while waiting for their partner with the same stamp '
+        '(frames)', low=1, high=1000)
