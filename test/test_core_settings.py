@@ -18,13 +18,14 @@ import argparse
 from dataclasses import dataclass, FrozenInstanceError
 from pathlib import Path
 
-from emotion_ros.core.config import CameraConfig, DetectorConfig, EmotionConfig, TrackerConfig
+from emotion_ros.core.config import CameraConfig, DetectorConfig, EmotionConfig, StartConfig
+from emotion_ros.core.config import TrackerConfig
 from emotion_ros.core.settings import add_arguments, config_from_arguments, setting, StageConfig
 import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig)
+ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig, StartConfig)
 
 
 @dataclass(frozen=True)

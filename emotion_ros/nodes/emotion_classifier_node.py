@@ -21,10 +21,11 @@ from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
 from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-from emotion_ros.core.config import EmotionConfig
+from emotion_ros.core.config import EmotionConfig, StartConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
+from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -64,7 +65,7 @@ class EmotionClassifierNode(Node):
 
     def __init__(self) -> None:
         super().__init__('emotion_classifier')
-        self.config: EmotionConfig = declare_config(self, EmotionConfig)[0]
+        self.config, start_config = declare_config(self, EmotionConfig, StartConfig)
         self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
         self._annotated_pub = self.create_publisher(Image, 'image_annotated',
                                                     publisher_qos('reliable'))
@@ -78,10 +79,13 @@ class EmotionClassifierNode(Node):
         self._estimator = FaceEmotionEstimator.from_config(classifier, self.config)
         self._pairer = StampPairer(self.config.pairing_capacity)
         self._throttle = DistinctThrottle()
-        # Subscribe only once the model is ready, so a camera waiting for subscribers does not
-        # start before this node can classify.
-        self.create_subscription(Image, 'image_raw', self._on_image, PAIRED_IMAGE_QOS)
+        # Subscribe only once the model is ready (and the outputs are heard, if asked), so a
+        # camera waiting for subscribers does not start before this node can classify.
         self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
+        when_heard(self, [self._emotions_pub, self._annotated_pub],
+                   start_config.wait_for_output_subscribers,
+                   lambda: self.create_subscription(Image, 'image_raw', self._on_image,
+                                                    PAIRED_IMAGE_QOS))
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
             f'{", ".join(self._estimator.labels)}')

@@ -18,10 +18,11 @@ from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
 from emotion_ros.conversions import imgmsg_to_bgr
-from emotion_ros.core.config import DetectorConfig, TrackerConfig
+from emotion_ros.core.config import DetectorConfig, StartConfig, TrackerConfig
 from emotion_ros.core.detection import clip_detection, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
+from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -60,7 +61,8 @@ class FaceTrackerNode(Node):
 
     def __init__(self) -> None:
         super().__init__('face_tracker')
-        detector_config, tracker_config = declare_config(self, DetectorConfig, TrackerConfig)
+        detector_config, tracker_config, start_config = declare_config(
+            self, DetectorConfig, TrackerConfig, StartConfig)
         try:
             self._detector = make_detector(detector_config)
         except (ImportError, RuntimeError, OSError) as error:
@@ -69,7 +71,9 @@ class FaceTrackerNode(Node):
         self._tracker = SortTracker.from_config(tracker_config)
         self._publisher = self.create_publisher(FaceArray, 'faces', RESULT_QOS)
         self._throttle = DistinctThrottle()
-        self.create_subscription(Image, 'image_raw', self._on_image, LATEST_IMAGE_QOS)
+        when_heard(self, [self._publisher], start_config.wait_for_output_subscribers,
+                   lambda: self.create_subscription(Image, 'image_raw', self._on_image,
+                                                    LATEST_IMAGE_QOS))
         self.get_logger().info(f'tracking faces with {detector_config.detector}')
 
     def _on_image(self, msg: Image) -> None:

@@ -23,6 +23,7 @@ If emotion_run itself is killed, the kernel interrupts its nodes (see tools/supe
 """
 
 import argparse
+from dataclasses import replace
 import os
 from pathlib import Path
 import signal
@@ -83,7 +84,6 @@ def children_for(options: argparse.Namespace) -> list[Child]:
         Path(get_package_share_directory(PACKAGE)) / 'config' / PARAMS_FILE)
     args.pop('rviz')
     finite = is_true(args['use_camera']) and args['source'] != CAMERA_SOURCE
-    children = []
     if not (os.path.isfile(params_file) and os.access(params_file, os.R_OK)):
         raise LookupError(f'params file {params_file} does not exist or is not readable')
     children = []
@@ -96,7 +96,14 @@ def children_for(options: argparse.Namespace) -> list[Child]:
         children.append(Child('image_recorder',
                               [str(executable_path('image_recorder')), str(options.record)],
                               defers_sigint=True))
+    observers = len(children)
     for spec in reversed(pipeline(args)):
+        if finite and observers and spec.executable == 'emotion_classifier_node':
+            # The classifier reads images only once the echo and recorder hear it, so the
+            # camera's wait for its image subscribers covers them too: a short clip would be
+            # over before a late DDS discovery of theirs.
+            spec = replace(spec, parameters={**spec.parameters,
+                                             'wait_for_output_subscribers': observers})
         children.append(Child(spec.name, node_command(spec, params_file),
                               finite=finite and spec.executable == 'camera_node',
                               defers_sigint=True))
