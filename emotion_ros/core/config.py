@@ -78,8 +78,8 @@ class StartConfig(StageConfig):
 
     wait_for_output_subscribers: int = setting(
         0, "read images only once this node's outputs (faces; emotions + image_annotated) "
-        'have this many subscribers in total (0: at once); with the camera\'s '
-        'wait_for_subscribers, a short video reaches every node', low=0, high=100)
+        'have this many subscribers in total (0: at once); with wait_for_subscribers of the '
+        'camera, a short video reaches every node', low=0, high=100)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ def _as_byte_array(data: Any) -> np.ndarray:
     """
     if isinstance(data, np.ndarray):
         if data.dtype != np.uint8:
-            raise ImageEncodingError(f'image data must be uint8, got {data.dtype}', 'bad data type')
+            raise ImageEncodingError(f'image data must be uint8, got {data.dtype}',
+                                     'bad data type')
         return data.reshape(-1)
     try:
         return np.frombuffer(data, dtype=np.uint8)

@@ -15,6 +15,7 @@
 """Log repeated bad-input messages once per kind and period, not once per frame."""
 
 from collections import OrderedDict
+from collections.abc import Callable
 import time
 
 # Default period within which the same kind of message is logged only once (s).
@@ -31,15 +32,17 @@ class DistinctThrottle:
     a text that carries sizes or ids would make every frame a new key.
     """
 
-    def __init__(self, period: float = DEFAULT_PERIOD,
-                 max_kinds: int = DEFAULT_MAX_KINDS) -> None:
+    def __init__(self, period: float = DEFAULT_PERIOD, max_kinds: int = DEFAULT_MAX_KINDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """
         Make the throttle.
 
         :param period: seconds between two logs of the same kind.
         :param max_kinds: kinds remembered at most; beyond, the least recently seen is dropped
             (it may then be logged once more than its period allows).
+        :param clock: monotonic time source, s.
         """
+        self._clock = clock
         self._period = period
         self._max_kinds = max(1, max_kinds)
         # kind -> [time of its last log (monotonic s), times seen]
@@ -52,7 +55,7 @@ class DistinctThrottle:
 
     def due(self, kind: str) -> bool:
         """Return True when ``kind`` was not logged in the last period (then it is now)."""
-        now = time.monotonic()
+        now = self._clock()
         entry = self._kinds.get(kind)
         if entry is None:
             self._kinds[kind] = [now, 1]
