@@ -30,10 +30,22 @@ import sys
 
 def run(target: str) -> None:
     """
-    Import and call ``target``; an interrupt before it handles Ctrl-C itself exits cleanly.
+    Import and call ``target``; after a Ctrl-C, exit cleanly whatever it cut short.
+
+    An interrupt during an import can surface as another error: pybind11 turns it into
+    ``ImportError('initialization failed')`` when it lands in a C extension's set-up (rclpy,
+    LiteRT). Once the user interrupted, such an error is a consequence, not a fault to report.
 
     :param target: ``'package.module:function'``, the program's ``main``.
     """
+    interrupted = []
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, on_interrupt)
     try:
         # emotion_run starts its children with SIGINT blocked (see tools/supervisor.py), so an
         # interrupt that came while the interpreter was starting is delivered here, in the try.
@@ -42,9 +54,17 @@ def run(target: str) -> None:
         main = getattr(importlib.import_module(module_name), function)
         main()
     except KeyboardInterrupt:
-        # A second Ctrl-C must not interrupt the exit either.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        sys.exit(0)
+        _quiet_exit()
+    except Exception:
+        if not interrupted:
+            raise
+        _quiet_exit()
+
+
+def _quiet_exit() -> None:
+    """Leave with code 0, as a Ctrl-C does; a second Ctrl-C must not interrupt the exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(0)
 
 
 def camera_node() -> None:

@@ -51,8 +51,9 @@ def missing_params_files(args: Sequence[str]) -> list[str]:
 
 
 def _first_line(error: Exception) -> str:
-    """Return the first line of an error, without rcl's ``, at src/file.c:N`` trail."""
-    return str(error).splitlines()[0].split(', at /')[0] if str(error) else repr(error)
+    """Return the first line of an error, without rcl's ``, at /src/file.c:N`` trail."""
+    text = str(error).strip()
+    return text.splitlines()[0].split(', at /')[0] if text else repr(error)
 
 
 def run_node(factory: Callable[[], Node], args: Optional[list[str]] = None) -> int:
@@ -82,20 +83,20 @@ def run_node(factory: Callable[[], Node], args: Optional[list[str]] = None) -> i
         while rclpy.ok() and not getattr(node, 'finished', False):
             rclpy.spin_once(node, timeout_sec=0.1)
         code = getattr(node, 'exit_code', 0)
-    except (StartupError, ParameterException, InvalidParameterValueException,
-            InvalidParameterTypeException) as error:
-        logger.fatal(f'cannot start: {error}')
-        code = EXIT_STARTUP_ERROR
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except _rclpy.RCLError as error:
+    except (StartupError, ParameterException, InvalidParameterValueException,
+            InvalidParameterTypeException, _rclpy.RCLError) as error:
         if initialised and not rclpy.ok():
-            pass  # a Ctrl-C shut the context down while the node was being built: clean stop
-        elif node is None:
-            logger.fatal(f'cannot start: {_first_line(error)}')
-            code = EXIT_STARTUP_ERROR
-        else:
+            # A Ctrl-C shut the context down while the node was being built; what failed then
+            # (a context gone, an import cut short) is its consequence: a clean stop.
+            pass
+        elif isinstance(error, _rclpy.RCLError) and node is not None:
             raise
+        else:
+            reason = _first_line(error) if isinstance(error, _rclpy.RCLError) else error
+            logger.fatal(f'cannot start: {reason}')
+            code = EXIT_STARTUP_ERROR
     finally:
         if node is not None:
             node.destroy_node()
