@@ -200,7 +200,7 @@ def test_killed_runner_takes_its_nodes_along(ros_domain, tmp_path: Path) -> None
 
 # Delays after which a starting classifier is interrupted: inside the imports (rclpy, OpenCV,
 # LiteRT, some of them C extensions), rclpy.init, the model load and the first spin (s).
-# Before the fix, 3 to 5 of 16 such delays printed a traceback or "cannot start".
+# Before the fix, 4 of 16 delays from 0.05 to 1.7 s printed a traceback or "cannot start".
 INTERRUPT_DELAYS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.4, 2.0, 3.0)
 
 
