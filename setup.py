@@ -29,6 +29,7 @@ CONSOLE_SCRIPTS = {
     'emotion_echo': 'emotion_ros.entry_points:emotion_echo',
     'image_recorder': 'emotion_ros.entry_points:image_recorder',
     'emotion_run': 'emotion_ros.entry_points:emotion_run',
+    'emotion_diagnostics': 'emotion_ros.entry_points:emotion_diagnostics',
 }
 
 setup(

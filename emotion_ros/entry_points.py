@@ -95,3 +95,8 @@ def image_recorder() -> None:
 def emotion_run() -> None:
     """Run emotion_run."""
     run('emotion_ros.tools.runner:main')
+
+
+def emotion_diagnostics() -> None:
+    """Run emotion_diagnostics."""
+    run('emotion_ros.tools.diagnostics_monitor:main')

@@ -84,12 +84,15 @@ def test_repeated_key_replaces_and_refreshes() -> None:
 def test_interleaved_random_order_pairs_everything() -> None:
     rng = np.random.default_rng(SEED)
     pairer = StampPairer(10)
-    events = [('image', k) for k in range(200)] + [('faces', k) for k in range(200)]
-    # Each face list arrives within a few messages of its image, in either order.
-    order = sorted(range(len(events)), key=lambda i: events[i][1] + rng.uniform(-3, 3))
+    # Each stream is in stamp order (one camera, one tracker), but a face list arrives a few
+    # messages before or after its image.
+    lag = rng.uniform(-3, 3, 200)
+    images = [(k, 'image', k) for k in range(200)]
+    faces = [(k + lag[k], 'faces', k) for k in range(200)]
+    events = sorted(images + faces)
+    events = [(side, key) for _, side, key in _in_stream_order(events)]
     pairs = []
-    for index in order:
-        side, key = events[index]
+    for side, key in events:
         pair = (pairer.add_image(key, f'i{key}') if side == 'image'
                 else pairer.add_faces(key, f'f{key}'))
         if pair is not None:
@@ -99,15 +102,32 @@ def test_interleaved_random_order_pairs_everything() -> None:
     assert pairer.stats == PairerStats(200, 0, 0, 0, 0, 0, 0)
 
 
-def test_lost_messages_bound_memory() -> None:
-    pairer = StampPairer(5)
+def _in_stream_order(events: list) -> list:
+    """Keep the merged order but make each side's keys ascending, as DDS delivers them."""
+    keys = {side: iter(sorted(key for _, s, key in events if s == side))
+            for side in ('image', 'faces')}
+    return [(when, side, next(keys[side])) for when, side, _ in events]
+
+
+def test_lost_messages_are_evicted_as_soon_as_a_later_pair_forms() -> None:
+    """An image whose faces never come is dropped at the next pair, not after capacity."""
+    pairer = StampPairer(30)
     for key in range(1000):
         pairer.add_image(key, key)
-        if key % 3:  # every third face list is lost
+        if key % 3:  # every third face list is lost (the tracker skipped the frame)
             assert pairer.add_faces(key, key) is not None
+        assert pairer.stats.pending_images <= 1
     stats = pairer.stats
-    assert stats.pending_images == 5 and stats.evicted_images == 334 - 5
+    assert stats.pending_images == 1 and stats.evicted_images == 333  # 999 still waits
     assert stats.paired == 666
+
+
+def test_faces_whose_image_was_lost_are_evicted_at_the_next_pair() -> None:
+    pairer = StampPairer(30)
+    assert pairer.add_faces(1, 'f1') is None  # image 1 lost on the way
+    assert pairer.add_faces(2, 'f2') is None
+    assert pairer.add_image(2, 'i2') == StampPair(2, 'i2', 'f2')
+    assert pairer.stats.pending_faces == 0 and pairer.stats.evicted_faces == 1
 
 
 def test_clear() -> None:

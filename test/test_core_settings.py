@@ -18,14 +18,15 @@ import argparse
 from dataclasses import dataclass, FrozenInstanceError
 from pathlib import Path
 
-from emotion_ros.core.config import CameraConfig, DetectorConfig, EmotionConfig, StartConfig
-from emotion_ros.core.config import TrackerConfig
+from emotion_ros.core.config import (CameraConfig, DetectorConfig, DiagnosticsConfig,
+                                     EmotionConfig, StartConfig, TrackerConfig)
 from emotion_ros.core.settings import add_arguments, config_from_arguments, setting, StageConfig
 import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig, StartConfig)
+ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig, DiagnosticsConfig,
+               StartConfig)
 
 
 @dataclass(frozen=True)

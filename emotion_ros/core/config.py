@@ -126,3 +126,32 @@ class EmotionConfig(StageConfig):
     pairing_capacity: int = setting(
         30, 'images and face lists held while waiting for their partner with the same stamp '
         '(frames)', low=1, high=1000)
+
+
+@dataclass(frozen=True)
+class DiagnosticsConfig(StageConfig):
+    """Every node's /diagnostics report: how often, over what window, and its level limits."""
+
+    diagnostics_period: float = setting(
+        1.0, 'time between two /diagnostics reports, s', low=0.05, high=60.0)
+    diagnostics_window: float = setting(
+        5.0, 'the rates and percentiles reported cover this many past seconds, s', low=0.5,
+        high=600.0)
+    diagnostics_stage_warn_ms: float = setting(
+        33.0, "WARN when the p95 of the node's own stage time exceeds this, ms (33: one frame "
+        'at 30 Hz; 0: off)', low=0.0, high=60000.0)
+    diagnostics_stage_error_ms: float = setting(
+        200.0, "ERROR when the p95 of the node's own stage time exceeds this, ms (0: off)",
+        low=0.0, high=60000.0)
+    diagnostics_latency_warn_ms: float = setting(
+        100.0, 'WARN when the p95 from image stamp to this node publishing exceeds this, ms '
+        '(0: off)', low=0.0, high=60000.0)
+    diagnostics_latency_error_ms: float = setting(
+        500.0, 'ERROR when the p95 from image stamp to this node publishing exceeds this, ms '
+        '(0: off)', low=0.0, high=60000.0)
+    diagnostics_drop_warn_fraction: float = setting(
+        0.25, "WARN when more than this fraction of the window's input frames were dropped "
+        'or evicted, 0..1 (0: off)', low=0.0, high=1.0)
+    diagnostics_idle_warn: float = setting(
+        5.0, 'WARN when no input frame arrived for this long, s (0: off)', low=0.0,
+        high=3600.0)

@@ -19,6 +19,12 @@ A stand-in for message_filters' exact-time synchronizer (not installable here): 
 in a bounded buffer until the other half with the same key arrives, in either order. When a
 buffer is full the oldest waiting item (by arrival) is evicted and counted, so a lost message
 costs memory for at most ``capacity`` items per side.
+
+Both streams come in stamp order (one camera, one tracker that keeps only the newest frame), so
+once the pair with key K is made, every item still waiting with a key before K can never pair:
+its partner was skipped by the tracker or lost on the way. Those are evicted at once, so under
+load the buffers hold a few frames, not ``capacity`` full-size images. Keys must be ordered
+(:func:`stamp_key` gives ``(sec, nanosec)``).
 """
 
 from collections import OrderedDict
@@ -97,8 +103,7 @@ class StampPairer:
         :returns: the pair if the faces with this key were waiting, else None (the image waits).
         """
         if key in self._faces:
-            self._paired += 1
-            return StampPair(key, image, self._faces.pop(key))
+            return self._pair(key, image, self._faces.pop(key))
         self._store(self._images, key, image, 'images')
         return None
 
@@ -111,10 +116,18 @@ class StampPairer:
         :returns: the pair if the image with this key was waiting, else None (the faces wait).
         """
         if key in self._images:
-            self._paired += 1
-            return StampPair(key, self._images.pop(key), faces)
+            return self._pair(key, self._images.pop(key), faces)
         self._store(self._faces, key, faces, 'faces')
         return None
+
+    def _pair(self, key: Hashable, image: Any, faces: Any) -> StampPair:
+        self._paired += 1
+        for buffer, side in ((self._images, 'images'), (self._faces, 'faces')):
+            stale = [waiting for waiting in buffer if waiting < key]
+            for waiting in stale:
+                del buffer[waiting]
+            self._evicted[side] += len(stale)
+        return StampPair(key, image, faces)
 
     def _store(self, buffer: OrderedDict, key: Hashable, item: Any, side: str) -> None:
         if key in buffer:

@@ -23,6 +23,7 @@ from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_ca
                                           uncalibrated)
 from emotion_ros.core.config import CAMERA_SOURCE, CameraConfig
 from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
+from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import publisher_qos
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -60,6 +61,8 @@ class CameraNode(Node):
         self._announced = False
         self._started: Optional[float] = None
         self._ended: Optional[float] = None
+        # After _source exists: from here on destroy_node() works if the start-up fails.
+        self._diagnostics = NodeDiagnostics(self)
         if not self._is_camera:
             # A file or folder that cannot be opened will not appear later: stop now.
             try:
@@ -98,6 +101,7 @@ class CameraNode(Node):
             self.get_logger().info(f'camera {self.config.video_device} opened')
         except SourceError as error:
             self._source = None
+            self._diagnostics.error('camera_unavailable')
             self.get_logger().error(
                 f'{error}; retrying every {self.config.reconnect_interval:.1f} s',
                 throttle_duration_sec=30.0)
@@ -123,9 +127,11 @@ class CameraNode(Node):
             return
         if not self._ready():
             return
+        started = time.perf_counter()
         try:
             frame = self._source.read()
         except SourceError as error:
+            self._diagnostics.error('read_failed')
             self.get_logger().error(f'{error}; closing and reopening the camera')
             self._source.close()
             self._source = None
@@ -135,9 +141,11 @@ class CameraNode(Node):
             self._source.close()
             self._ended = time.monotonic()
             return
+        self._diagnostics.received()
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.config.frame_id)
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
+        self._diagnostics.published(header.stamp, started)
         self._frames += 1
         if not self._announced:
             self._announced = True

@@ -15,6 +15,7 @@
 """Emotion-classifier node: classify every tracked face, publish emotions and an overlay."""
 
 from pathlib import Path
+import time
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
@@ -25,6 +26,7 @@ from emotion_ros.core.config import EmotionConfig, StartConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
+from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
@@ -79,6 +81,7 @@ class EmotionClassifierNode(Node):
         self._estimator = FaceEmotionEstimator.from_config(classifier, self.config)
         self._pairer = StampPairer(self.config.pairing_capacity)
         self._throttle = DistinctThrottle()
+        self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters)
         # Subscribe only once the model is ready (and the outputs are heard, if asked), so a
         # camera waiting for subscribers does not start before this node can classify.
         self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
@@ -90,7 +93,17 @@ class EmotionClassifierNode(Node):
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
             f'{", ".join(self._estimator.labels)}')
 
+    def _dropped(self) -> dict[str, int]:
+        stats = self._pairer.stats
+        return {'evicted_images': stats.evicted_images, 'evicted_faces': stats.evicted_faces}
+
+    def _counters(self) -> dict[str, int]:
+        stats = self._pairer.stats
+        return {'log lines suppressed': self._throttle.suppressed,
+                'repeated stamps': stats.replaced_images + stats.replaced_faces}
+
     def _on_image(self, msg: Image) -> None:
+        self._diagnostics.received()
         pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
         if pair is not None:
             self._process(pair.image, pair.faces)
@@ -101,6 +114,7 @@ class EmotionClassifierNode(Node):
             self._process(pair.image, pair.faces)
 
     def _process(self, image: Image, faces: FaceArray) -> None:
+        started = time.perf_counter()
         draw = self._annotated_pub.get_subscription_count() > 0
         results: list[FaceEmotion] = []
         bgr = None
@@ -108,6 +122,7 @@ class EmotionClassifierNode(Node):
             try:
                 bgr = imgmsg_to_bgr(image)
             except ImageEncodingError as error:
+                self._diagnostics.error('bad_image')
                 if self._throttle.due(error.kind):
                     self.get_logger().error(f'image skipped: {error}')
                 return
@@ -116,6 +131,7 @@ class EmotionClassifierNode(Node):
                      for f in faces.faces]
             results, problems = self._estimator.estimate(bgr, boxes)
             for problem in problems:
+                self._diagnostics.error('bad_face_box')
                 # The texts carry face ids and sizes: one kind, logged once per period.
                 if self._throttle.due('face skipped'):
                     self.get_logger().warning(problem)
@@ -127,6 +143,7 @@ class EmotionClassifierNode(Node):
         if draw:
             overlay = draw_annotations(bgr, to_annotations(results))
             self._annotated_pub.publish(bgr_to_imgmsg(overlay, image.header))
+        self._diagnostics.published(image.header.stamp, started)
 
 
 main = main_for(EmotionClassifierNode)

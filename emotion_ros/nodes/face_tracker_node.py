@@ -22,6 +22,7 @@ from emotion_ros.core.config import DetectorConfig, StartConfig, TrackerConfig
 from emotion_ros.core.detection import clip_detection, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
+from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
@@ -71,15 +72,19 @@ class FaceTrackerNode(Node):
         self._tracker = SortTracker.from_config(tracker_config)
         self._publisher = self.create_publisher(FaceArray, 'faces', RESULT_QOS)
         self._throttle = DistinctThrottle()
+        self._diagnostics = NodeDiagnostics(
+            self, counters=lambda: {'log lines suppressed': self._throttle.suppressed})
         when_heard(self, [self._publisher], start_config.wait_for_output_subscribers,
                    lambda: self.create_subscription(Image, 'image_raw', self._on_image,
                                                     LATEST_IMAGE_QOS))
         self.get_logger().info(f'tracking faces with {detector_config.detector}')
 
     def _on_image(self, msg: Image) -> None:
+        started = self._diagnostics.received()
         try:
             bgr = imgmsg_to_bgr(msg)
         except ImageEncodingError as error:
+            self._diagnostics.error('bad_image')
             if self._throttle.due(error.kind):
                 self.get_logger().error(f'image at {msg.header.stamp.sec}.'
                                         f'{msg.header.stamp.nanosec:09d} skipped: {error}')
@@ -89,6 +94,7 @@ class FaceTrackerNode(Node):
         faces = [track_to_face(track, width, height) for track in tracks]
         self._publisher.publish(FaceArray(header=msg.header,
                                           faces=[face for face in faces if face is not None]))
+        self._diagnostics.published(msg.header.stamp, started)
 
 
 main = main_for(FaceTrackerNode)

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--jsonl', action='store_true', help='with --echo: JSON lines')
     parser.add_argument('--record', type=Path, default=None,
                         help='write image_annotated to this .mp4/.avi file or PNG folder')
+    parser.add_argument('--diagnostics', action='store_true',
+                        help='print one /diagnostics status line per node per second '
+                        '(emotion_diagnostics)')
     return parser
 
 
@@ -92,11 +95,14 @@ def children_for(options: argparse.Namespace) -> list[Child]:
     if options.echo:
         cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
         children.append(Child('emotion_echo', cmd, defers_sigint=True))
+    if options.diagnostics:
+        children.append(Child('emotion_diagnostics',
+                              [str(executable_path('emotion_diagnostics'))], defers_sigint=True))
     if options.record is not None:
         children.append(Child('image_recorder',
                               [str(executable_path('image_recorder')), str(options.record)],
                               defers_sigint=True))
-    observers = len(children)
+    observers = sum(c.name in ('emotion_echo', 'image_recorder') for c in children)
     for spec in reversed(pipeline(args)):
         if finite and observers and spec.executable == 'emotion_classifier_node':
             # The classifier reads images only once the echo and recorder hear it, so the
