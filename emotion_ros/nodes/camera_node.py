@@ -159,9 +159,12 @@ class CameraNode(Node):
                           p=list(calibration.p))
 
     def destroy_node(self) -> None:
-        """Release the device or file."""
-        if self._source is not None:
-            self._source.close()
+        """Release the device or file (also for a node whose start-up failed half-way)."""
+        # rclpy.try_shutdown() destroys every node of the context, even one whose __init__
+        # raised (e.g. a refused parameter) before _source existed.
+        source = getattr(self, '_source', None)
+        if source is not None:
+            source.close()
         super().destroy_node()
 
 
