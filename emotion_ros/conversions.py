@@ -13,10 +13,10 @@
 # limitations under the License.
 
 """
-sensor_msgs/Image <-> numpy BGR helpers (a small cv_bridge replacement).
+sensor_msgs/Image and CompressedImage <-> numpy BGR helpers (a small cv_bridge replacement).
 
-Thin wrappers over :mod:`emotion_ros.core.image_codec`; they need the
-sensor_msgs Python package but not rclpy.
+Thin wrappers over :mod:`emotion_ros.core.image_codec` and
+:mod:`emotion_ros.core.compressed`; they need the sensor_msgs Python package but not rclpy.
 
 Setting ``Image.data`` fast (measured at 640x480 bgr8, rclpy kilted): the
 generated setter keeps an ``array.array('B')`` as is when field checks are on
@@ -33,9 +33,12 @@ built with ``check_fields=True`` so the setter keeps it: 0.03 ms in total.
 import array
 from typing import Optional
 
+from emotion_ros.core.compressed import decode_compressed, DEFAULT_JPEG_QUALITY
+from emotion_ros.core.compressed import DEFAULT_PNG_LEVEL, encode_compressed
 from emotion_ros.core.image_codec import decode_image
 from emotion_ros.core.image_codec import encode_pixels
 import numpy as np
+from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -82,4 +85,41 @@ def bgr_to_imgmsg(bgr: np.ndarray, header: Optional[Header] = None,
     buffer = array.array('B')
     buffer.frombytes(pixels.data)  # the one copy of the pixels
     msg.data = buffer  # kept as is: no second copy, see the module docstring
+    return msg
+
+
+def compressed_to_bgr(msg: CompressedImage) -> np.ndarray:
+    """
+    Decompress a sensor_msgs/CompressedImage (image_transport's ``compressed``) to BGR.
+
+    :param msg: the message (format ``'<enc>; jpeg compressed <enc>'``, png, or bare jpeg/png).
+    :returns: a new uint8 (H, W, 3) BGR array.
+    :raises emotion_ros.core.compressed.CompressedImageError: (an ImageEncodingError) with a
+        ``kind`` when the format is unsupported or the data empty, cut off or corrupt.
+    """
+    return decode_compressed(msg.format, msg.data)
+
+
+def bgr_to_compressed(bgr: np.ndarray, header: Optional[Header] = None, codec: str = 'jpeg',
+                      jpeg_quality: int = DEFAULT_JPEG_QUALITY,
+                      png_level: int = DEFAULT_PNG_LEVEL) -> CompressedImage:
+    """
+    Compress a BGR image into a sensor_msgs/CompressedImage like image_transport does.
+
+    :param bgr: uint8 (H, W, 3) BGR array.
+    :param header: header of the source image (stamp, frame_id); empty when None.
+    :param codec: 'jpeg' or 'png'.
+    :param jpeg_quality: 1..100.
+    :param png_level: 0..9.
+    :returns: the message, ``format`` e.g. ``'bgr8; jpeg compressed bgr8'``.
+    :raises emotion_ros.core.compressed.CompressedImageError: for a bad image, codec or level.
+    """
+    text, data = encode_compressed(bgr, codec, jpeg_quality, png_level)
+    msg = CompressedImage(**_MESSAGE_KWARGS)
+    if header is not None:
+        msg.header = header
+    msg.format = text
+    buffer = array.array('B')
+    buffer.frombytes(data.data)  # one copy; kept as is by the setter (module docstring)
+    msg.data = buffer
     return msg

@@ -12,16 +12,20 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for emotion_ros.conversions: sensor_msgs/Image <-> numpy (no ROS graph)."""
+"""Tests for emotion_ros.conversions: sensor_msgs/(Compressed)Image <-> numpy (no ROS graph)."""
 
 import array
 
 from builtin_interfaces.msg import Time
+from emotion_ros.conversions import bgr_to_compressed
 from emotion_ros.conversions import bgr_to_imgmsg
+from emotion_ros.conversions import compressed_to_bgr
 from emotion_ros.conversions import imgmsg_to_bgr
+from emotion_ros.core.compressed import CompressedImageError
 from emotion_ros.core.image_codec import ImageEncodingError
 import numpy as np
 import pytest
+from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -109,3 +113,27 @@ def test_message_serialises_like_any_other():
     back = serialization.deserialize_message(raw, Image)
     assert back.header.frame_id == 'f'
     assert np.array_equal(imgmsg_to_bgr(back), bgr)
+
+
+def test_compressed_message_round_trip_keeps_header_and_pixels():
+    serialization = pytest.importorskip('rclpy.serialization')
+    bgr = _image()
+    header = Header(stamp=Time(sec=1700000000, nanosec=123456789), frame_id='camera')
+    msg = bgr_to_compressed(bgr, header, codec='png')
+    assert isinstance(msg, CompressedImage) and isinstance(msg.data, array.array)
+    assert msg.format == 'bgr8; png compressed bgr8'
+    back = serialization.deserialize_message(serialization.serialize_message(msg),
+                                             CompressedImage)
+    assert (back.header.stamp.sec, back.header.stamp.nanosec) == (1700000000, 123456789)
+    assert back.header.frame_id == 'camera'
+    assert np.array_equal(compressed_to_bgr(back), bgr)
+
+
+def test_compressed_jpeg_message_and_bad_data():
+    msg = bgr_to_compressed(_image(), jpeg_quality=90)
+    assert msg.format == 'bgr8; jpeg compressed bgr8'
+    assert compressed_to_bgr(msg).shape == (36, 50, 3)
+    msg.data = msg.data[:len(msg.data) // 2]
+    with pytest.raises(CompressedImageError) as caught:
+        compressed_to_bgr(msg)
+    assert caught.value.kind == 'truncated'

@@ -53,6 +53,10 @@ def test_whole_numbers_are_accepted_where_floats_are_declared(ros_domain, tmp_pa
     ('emotion_classifier_node', {'smoothing': 1}, 'smoothing=1 refused: must be < 1'),
     ('emotion_classifier_node', {'crop_margin': -0.1}, 'crop_margin'),
     ('face_tracker_node', {'min_hits': 0}, 'min_hits out of range'),
+    ('face_tracker_node', {'image_transport': 'theora'}, 'image_transport'),
+    ('emotion_classifier_node', {'image_transport': 'jpeg'}, 'image_transport'),
+    ('camera_node', {'jpeg_quality': 0}, 'jpeg_quality'),
+    ('camera_node', {'compressed_format': 'webp'}, 'compressed_format'),
 ])
 def test_out_of_range_values_are_refused_with_the_reason(ros_domain, tmp_path: Path,
                                                          executable: str, parameters: dict,

@@ -30,6 +30,10 @@ from emotion_ros.core.settings import setting, StageConfig
 CAMERA_SOURCE = 'camera'
 # Image QoS reliability choices (strings, as users write them in YAML).
 RELIABILITY_CHOICES = ('reliable', 'best_effort')
+# Codecs of image_raw/compressed (emotion_ros.core.compressed.COMPRESSED_FORMATS is this tuple).
+COMPRESSED_FORMAT_CHOICES = ('jpeg', 'png')
+# How the tracker and the classifier receive images: image_transport's transport names.
+IMAGE_TRANSPORT_CHOICES = ('raw', 'compressed')
 # Registered face detector names (emotion_ros.core.detection.DETECTORS; a test keeps them equal).
 DETECTOR_CHOICES = ('yuface', 'haar')
 
@@ -63,13 +67,36 @@ class CameraConfig(StageConfig):
         2.0, 'wait between attempts to (re)open a missing or unplugged camera, s',
         low=0.1, high=60.0)
     wait_for_subscribers: int = setting(
-        0, 'start publishing only once image_raw has this many subscribers (0: at once); lets '
-        'a short video reach late-starting nodes', low=0, high=100)
+        0, 'start publishing only once image_raw has this many subscribers, raw and '
+        'compressed together (0: at once); lets a short video reach late-starting nodes',
+        low=0, high=100)
     start_delay: float = setting(0.0, 'extra wait after the subscribers matched, s',
                                  low=0.0, high=60.0)
     reliability: str = setting(
         'reliable', "image QoS reliability: 'reliable' serves every subscriber",
         choices=RELIABILITY_CHOICES)
+    publish_compressed: bool = setting(
+        False, 'also publish image_raw/compressed (sensor_msgs/CompressedImage, as '
+        "image_transport's compressed plugin) while it has subscribers")
+    compressed_format: str = setting(
+        'jpeg', "codec of image_raw/compressed: 'jpeg' (lossy, small) or 'png' (lossless)",
+        choices=COMPRESSED_FORMAT_CHOICES)
+    jpeg_quality: int = setting(
+        80, 'JPEG quality of image_raw/compressed, 1..100 (higher: larger, closer to the raw '
+        'frame)', low=1, high=100)
+    png_level: int = setting(
+        1, 'PNG zlib level of image_raw/compressed, 0..9 (higher: smaller, slower)',
+        low=0, high=9)
+
+
+@dataclass(frozen=True)
+class ImageInputConfig(StageConfig):
+    """How the face tracker and the emotion classifier receive the camera's images."""
+
+    image_transport: str = setting(
+        'raw', "'raw': image_raw (sensor_msgs/Image); 'compressed': image_raw/compressed "
+        "(sensor_msgs/CompressedImage, JPEG or PNG, as image_transport's compressed plugin) "
+        'for a camera on another computer', choices=IMAGE_TRANSPORT_CHOICES)
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,21 @@ from pathlib import Path
 import time
 from typing import Optional
 
-from emotion_ros.conversions import bgr_to_imgmsg
+from emotion_ros.conversions import bgr_to_compressed, bgr_to_imgmsg
 from emotion_ros.core.camera_info import (Calibration, CalibrationError, load_calibration,
                                           uncalibrated)
+from emotion_ros.core.compressed import CompressedImageError
 from emotion_ros.core.config import CAMERA_SOURCE, CameraConfig
 from emotion_ros.core.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
+from emotion_ros.nodes.image_input import transport_topic
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import publisher_qos
 from emotion_ros.nodes.spin import main_for, StartupError
+import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo
+from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -54,6 +58,11 @@ class CameraNode(Node):
         qos = publisher_qos(self.config.reliability)
         self._image_pub = self.create_publisher(Image, 'image_raw', qos)
         self._info_pub = self.create_publisher(CameraInfo, 'camera_info', qos)
+        self._compressed_pub = None
+        if self.config.publish_compressed:
+            self._compressed_pub = self.create_publisher(
+                CompressedImage, transport_topic(self, 'compressed'), qos)
+        self._compress_errors: set[str] = set()
         self._source: Optional[FrameSource] = None
         self._next_open = 0.0
         self._frames = 0
@@ -110,8 +119,9 @@ class CameraNode(Node):
         if self._started is not None:
             return time.monotonic() >= self._started
         wanted = self.config.wait_for_subscribers
-        if self._image_pub.get_subscription_count() < wanted:
-            self.get_logger().info(f'waiting for {wanted} image_raw subscribers',
+        if self._image_subscribers() < wanted:
+            self.get_logger().info(f'waiting for {wanted} image_raw subscribers (raw and '
+                                   'compressed)',
                                    throttle_duration_sec=5.0)
             return False
         self._started = time.monotonic() + self.config.start_delay
@@ -144,12 +154,34 @@ class CameraNode(Node):
         self._diagnostics.received()
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.config.frame_id)
         self._image_pub.publish(bgr_to_imgmsg(frame, header))
+        self._publish_compressed(frame, header)
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
         self._diagnostics.published(header.stamp, started)
         self._frames += 1
         if not self._announced:
             self._announced = True
             self.get_logger().info(f'publishing {self._describe()} at {self._rate:.1f} Hz')
+
+    def _image_subscribers(self) -> int:
+        """Return the subscribers of image_raw, raw and compressed together."""
+        count = self._image_pub.get_subscription_count()
+        if self._compressed_pub is not None:
+            count += self._compressed_pub.get_subscription_count()
+        return count
+
+    def _publish_compressed(self, frame: np.ndarray, header: Header) -> None:
+        """Compress and publish the frame while someone listens (as image_transport does)."""
+        if self._compressed_pub is None or self._compressed_pub.get_subscription_count() == 0:
+            return
+        try:
+            msg = bgr_to_compressed(frame, header, self.config.compressed_format,
+                                    self.config.jpeg_quality, self.config.png_level)
+        except CompressedImageError as error:
+            if error.kind not in self._compress_errors:
+                self._compress_errors.add(error.kind)
+                self.get_logger().error(f'image_raw/compressed not published: {error}')
+            return
+        self._compressed_pub.publish(msg)
 
     def _camera_info(self, header: Header, width: int, height: int) -> CameraInfo:
         calibration = self._calibration or uncalibrated(width, height)

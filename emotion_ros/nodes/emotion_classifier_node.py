@@ -19,14 +19,16 @@ import time
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
-from emotion_ros.conversions import bgr_to_imgmsg, imgmsg_to_bgr
+from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-from emotion_ros.core.config import EmotionConfig, StartConfig
+from emotion_ros.core.config import EmotionConfig, ImageInputConfig, StartConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
+from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.image_input import transport_topic
 from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
@@ -67,7 +69,9 @@ class EmotionClassifierNode(Node):
 
     def __init__(self) -> None:
         super().__init__('emotion_classifier')
-        self.config, start_config = declare_config(self, EmotionConfig, StartConfig)
+        self.config: EmotionConfig
+        self.config, input_config, start_config = declare_config(
+            self, EmotionConfig, ImageInputConfig, StartConfig)
         self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
         self._annotated_pub = self.create_publisher(Image, 'image_annotated',
                                                     publisher_qos('reliable'))
@@ -85,13 +89,14 @@ class EmotionClassifierNode(Node):
         # Subscribe only once the model is ready (and the outputs are heard, if asked), so a
         # camera waiting for subscribers does not start before this node can classify.
         self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
+        image_topic = transport_topic(self, input_config.image_transport)
         when_heard(self, [self._emotions_pub, self._annotated_pub],
                    start_config.wait_for_output_subscribers,
-                   lambda: self.create_subscription(Image, 'image_raw', self._on_image,
-                                                    PAIRED_IMAGE_QOS))
+                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
+                                           PAIRED_IMAGE_QOS))
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
-            f'{", ".join(self._estimator.labels)}')
+            f'{", ".join(self._estimator.labels)}; images from {image_topic}')
 
     def _dropped(self) -> dict[str, int]:
         stats = self._pairer.stats
@@ -102,7 +107,7 @@ class EmotionClassifierNode(Node):
         return {'log lines suppressed': self._throttle.suppressed,
                 'repeated stamps': stats.replaced_images + stats.replaced_faces}
 
-    def _on_image(self, msg: Image) -> None:
+    def _on_image(self, msg: AnyImage) -> None:
         self._diagnostics.received()
         pair = self._pairer.add_image(stamp_key(msg.header.stamp), msg)
         if pair is not None:
@@ -113,17 +118,17 @@ class EmotionClassifierNode(Node):
         if pair is not None:
             self._process(pair.image, pair.faces)
 
-    def _process(self, image: Image, faces: FaceArray) -> None:
+    def _process(self, image: AnyImage, faces: FaceArray) -> None:
         started = time.perf_counter()
         draw = self._annotated_pub.get_subscription_count() > 0
         results: list[FaceEmotion] = []
         bgr = None
         if faces.faces or draw:
             try:
-                bgr = imgmsg_to_bgr(image)
+                bgr = to_bgr(image)
             except ImageEncodingError as error:
                 self._diagnostics.error('bad_image')
-                if self._throttle.due(error.kind):
+                if self._throttle.due(error_kind(error)):
                     self.get_logger().error(f'image skipped: {error}')
                 return
         if faces.faces:

@@ -17,19 +17,20 @@
 from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
-from emotion_ros.conversions import imgmsg_to_bgr
-from emotion_ros.core.config import DetectorConfig, StartConfig, TrackerConfig
+from emotion_ros.core.config import DetectorConfig, ImageInputConfig, StartConfig
+from emotion_ros.core.config import TrackerConfig
 from emotion_ros.core.detection import clip_detection, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
+from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.image_input import transport_topic
 from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
 from rclpy.node import Node
-from sensor_msgs.msg import Image
 from sensor_msgs.msg import RegionOfInterest
 
 
@@ -62,8 +63,8 @@ class FaceTrackerNode(Node):
 
     def __init__(self) -> None:
         super().__init__('face_tracker')
-        detector_config, tracker_config, start_config = declare_config(
-            self, DetectorConfig, TrackerConfig, StartConfig)
+        detector_config, tracker_config, input_config, start_config = declare_config(
+            self, DetectorConfig, TrackerConfig, ImageInputConfig, StartConfig)
         try:
             self._detector = make_detector(detector_config)
         except (ImportError, RuntimeError, OSError) as error:
@@ -74,18 +75,20 @@ class FaceTrackerNode(Node):
         self._throttle = DistinctThrottle()
         self._diagnostics = NodeDiagnostics(
             self, counters=lambda: {'log lines suppressed': self._throttle.suppressed})
+        image_topic = transport_topic(self, input_config.image_transport)
         when_heard(self, [self._publisher], start_config.wait_for_output_subscribers,
-                   lambda: self.create_subscription(Image, 'image_raw', self._on_image,
-                                                    LATEST_IMAGE_QOS))
-        self.get_logger().info(f'tracking faces with {detector_config.detector}')
+                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
+                                           LATEST_IMAGE_QOS))
+        self.get_logger().info(f'tracking faces with {detector_config.detector} on '
+                               f'{image_topic}')
 
-    def _on_image(self, msg: Image) -> None:
+    def _on_image(self, msg: AnyImage) -> None:
         started = self._diagnostics.received()
         try:
-            bgr = imgmsg_to_bgr(msg)
+            bgr = to_bgr(msg)
         except ImageEncodingError as error:
             self._diagnostics.error('bad_image')
-            if self._throttle.due(error.kind):
+            if self._throttle.due(error_kind(error)):
                 self.get_logger().error(f'image at {msg.header.stamp.sec}.'
                                         f'{msg.header.stamp.nanosec:09d} skipped: {error}')
             return
