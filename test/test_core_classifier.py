@@ -26,7 +26,7 @@ import cv2
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
 from emotion_ros.core.labels import FER2013_LABELS
 from emotion_ros.core.model_card import card_path_for, InputSpec, ModelCard, save_card
-from emotion_ros.core.preprocessing import crop_face, DEFAULT_FACE_MARGIN, preprocess_faces
+from emotion_ros.core.preprocessing import crop_face, preprocess_faces
 import numpy as np
 import pytest
 
@@ -44,6 +44,7 @@ STILL_BOXES = {
     '45-m7-di-ph.jpg': (45.0, 148.0, 226.0, 319.0),
 }
 SEED = 7
+CROP_MARGIN = 0.2  # fraction of the box per side, for the still crops
 
 pytestmark = pytest.mark.skipif(
     not (HDF5.exists() and TFLITE.exists() and CARD.exists()),
@@ -70,18 +71,19 @@ def clf(request: pytest.FixtureRequest) -> EmotionClassifier:
 
 @pytest.fixture(scope='module')
 def crops() -> list[np.ndarray]:
-    """Return the four labelled still faces, cropped with the default margin."""
+    """Return the four labelled still faces, cropped with a 0.2 margin."""
     out = []
     for name, box in STILL_BOXES.items():
         image = cv2.imread(str(MEDIA / name))
         assert image is not None, name
-        out.append(crop_face(image, box, DEFAULT_FACE_MARGIN))
+        out.append(crop_face(image, box, CROP_MARGIN))
     return out
 
 
 def test_import_does_not_import_tensorflow() -> None:
     code = ('import sys, emotion_ros.core.classifier; '
-            "bad = [m for m in ('tensorflow', 'keras', 'ai_edge_litert') if m in sys.modules]; "
+            "bad = [m for m in ('tensorflow', 'keras', 'ai_edge_litert', 'onnxruntime') "
+            'if m in sys.modules]; '
             'print(bad); sys.exit(1 if bad else 0)')
     result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT, capture_output=True,
                             text=True, timeout=60)
@@ -218,6 +220,8 @@ def test_explicit_card_path(tmp_path: Path) -> None:
     (TFLITE, '.tflite', 40_000),  # truncated flatbuffer
     (None, '.tflite', 5000),     # random bytes
     (None, '.keras', 5000),      # random bytes, not a zip
+    (None, '.onnx', 5000),       # random bytes, not a protobuf model
+    (TFLITE, '.onnx', 0),        # empty file
 ])
 def test_error_corrupt_file(tmp_path: Path, source: Path | None, suffix: str,
                             size: int) -> None:
@@ -246,7 +250,7 @@ def test_error_classes_differ_from_card(tmp_path: Path, source: Path) -> None:
     assert 'output shape' in message and '6 labels' in message
 
 
-@pytest.mark.parametrize('name', ['model.onnx', 'model.pb', 'model'])
+@pytest.mark.parametrize('name', ['model.pt', 'model.pb', 'model'])
 def test_error_unsupported_extension(tmp_path: Path, name: str) -> None:
     model = tmp_path / name
     model.write_bytes(b'\0' * 16)

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import cv2
 from emotion_ros.core.classifier import EmotionClassifier
+from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.detection import make_detector
 from emotion_ros.core.face_emotions import FaceEmotionEstimator, to_annotations
 from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.preprocessing import crop_face, face_views, preprocess_faces
 from emotion_ros.core.smoothing import ProbabilitySmoother
 import numpy as np
 import pytest
@@ -95,7 +97,7 @@ def test_no_faces_no_work(classifier) -> None:
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
     assert estimator.estimate(np.zeros((10, 10, 3), np.uint8), []) == ([], [])
     with pytest.raises(ValueError):
-        FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), crop_margin=-1.0)
+        FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), (0.1, -1.0))
 
 
 def test_skipped_face_keeps_its_history(classifier, group) -> None:
@@ -106,3 +108,55 @@ def test_skipped_face_keeps_its_history(classifier, group) -> None:
     estimator.estimate(image, [(1, boxes[0]), (2, boxes[1])])
     estimator.estimate(image, [(1, (9000, 9000, 50, 50)), (2, boxes[1])])
     assert smoother.track_ids == frozenset({1, 2})
+
+
+def test_views_are_averaged_in_one_batch(classifier, group) -> None:
+    """Each face's probabilities are the mean over its crops and their mirror images."""
+    image, boxes = group
+    margins = (0.0, 0.1, 0.2)
+    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), margins, True)
+    assert estimator.views_per_face == 6
+    results, _ = estimator.estimate(image, list(enumerate(boxes)))
+    for (index, box), result in zip(enumerate(boxes), results):
+        crops = [crop_face(image, box, m) for m in margins]
+        crops += [crop[:, ::-1] for crop in crops]  # the mirror images, flipped as pixels
+        expected = classifier.classify_crops(crops).mean(axis=0)
+        np.testing.assert_allclose(result.probabilities, expected, atol=1e-5)
+        assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_one_margin_without_mirror_is_a_single_crop(classifier, group) -> None:
+    """``crop_margins=[m]`` and ``mirror=False`` give exactly the former single-crop estimate."""
+    image, boxes = group
+    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), [0.2], mirror=False)
+    assert estimator.views_per_face == 1
+    results, _ = estimator.estimate(image, list(enumerate(boxes)))
+    single = classifier.classify_crops([crop_face(image, box, 0.2) for box in boxes])
+    np.testing.assert_allclose(np.stack([r.probabilities for r in results]), single, atol=1e-6)
+
+
+def test_mirror_view_is_the_flipped_crop_preprocessed(classifier, group) -> None:
+    """Flipping after preprocessing equals preprocessing the flipped crop, bit for bit."""
+    image, boxes = group
+    spec = classifier.input_spec
+    for box in boxes:
+        views = face_views(image, box, (0.0, 0.13), True, spec)
+        crops = [crop_face(image, box, m) for m in (0.0, 0.13)]
+        expected = preprocess_faces(crops + [c[:, ::-1] for c in crops], spec)
+        np.testing.assert_array_equal(views, expected)
+
+
+@pytest.mark.parametrize('margins', [(), (0.1, -0.1), (float('nan'),), 'abc', 0.2])
+def test_bad_crop_margins_are_refused(classifier, margins) -> None:
+    """Empty, negative, non-finite or non-list margins are refused with the reason."""
+    with pytest.raises(ValueError, match='crop margins'):
+        FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), margins)
+
+
+def test_defaults_are_the_config(classifier) -> None:
+    """The estimator's defaults and from_config are the emotion stage config's."""
+    assert FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0)).views_per_face == \
+        len(EmotionConfig.crop_margins) * (2 if EmotionConfig.mirror else 1)
+    built = FaceEmotionEstimator.from_config(
+        classifier, EmotionConfig(crop_margins=(0.1, 0.3), mirror=False))
+    assert built.views_per_face == 2

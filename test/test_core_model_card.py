@@ -142,8 +142,8 @@ INVALID_CARDS = [
     (_delete('input.width'), 'input.width', 'missing'),
     (_set('input.channels', 2), 'input.channels', '(1, 3)'),
     (_set('input.channels', 4), 'input.channels', '(1, 3)'),
-    (_set('input.normalisation', 'minmax'), 'input.normalisation', "('unit', 'symmetric')"),
-    (_set('input.normalisation', None), 'input.normalisation', "('unit', 'symmetric')"),
+    (_set('input.normalisation', 'minmax'), 'input.normalisation', "'symmetric', 'none')"),
+    (_set('input.normalisation', None), 'input.normalisation', "'symmetric', 'none')"),
     (_set('input.colour', 'bgr'), 'input', 'unknown keys'),
     (_set('input', [64, 64, 1]), 'input', 'object'),
     (_delete('input'), 'input', 'missing'),
@@ -238,6 +238,9 @@ def test_normalise_values() -> None:
     floats = pixels.astype(np.float64)
     np.testing.assert_array_equal(normalise(floats, 'symmetric'), symmetric)
     assert pixels[0, 1] == 51  # input untouched
+    # 'none' (FER+): the 0..255 values as float32, a copy.
+    raw = normalise(pixels, 'none')
+    assert raw.dtype == np.float32 and raw.tolist() == [[0.0, 51.0, 127.0, 255.0]]
 
 
 def test_normalise_unknown() -> None:

@@ -115,13 +115,16 @@ def test_stages_take_their_defaults_from_the_configs() -> None:
 
 def test_script_options_come_from_the_same_settings() -> None:
     parser = argparse.ArgumentParser()
-    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margin'))
+    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margins', 'mirror'))
     add_arguments(parser, _Example, ('margins', 'flag'))
     defaults = parser.parse_args([])
     assert defaults.smoothing == EmotionConfig.smoothing
+    assert defaults.crop_margins == EmotionConfig.crop_margins and defaults.mirror is True
     assert 'moving average' in parser.format_help()
-    parsed = parser.parse_args(['--smoothing', '0', '--margins', '0', '0.2', '--flag'])
-    assert config_from_arguments(EmotionConfig, parsed).smoothing == 0.0
+    parsed = parser.parse_args(['--smoothing', '0', '--margins', '0', '0.2', '--flag',
+                                '--crop-margins', '0.1', '--no-mirror'])
+    emotion = config_from_arguments(EmotionConfig, parsed)
+    assert emotion.smoothing == 0.0 and emotion.crop_margins == (0.1,) and not emotion.mirror
     example = config_from_arguments(_Example, parsed)
     assert example.margins == (0.0, 0.2) and example.flag is True
     with pytest.raises(ValueError, match='smoothing=1.0 refused'):

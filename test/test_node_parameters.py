@@ -27,9 +27,10 @@ START_TIMEOUT = 60.0
 
 
 def test_whole_numbers_are_accepted_where_floats_are_declared(ros_domain, tmp_path: Path):
-    """`-p smoothing:=0` and `crop_margin: 0` in a params file start the classifier."""
+    """`-p smoothing:=0` and `crop_margins: [0, 1]` in a params file start the classifier."""
     params = tmp_path / 'params.yaml'
-    params.write_text('/**:\n  ros__parameters:\n    crop_margin: 0\n    detection_scale: 1\n')
+    params.write_text('/**:\n  ros__parameters:\n    crop_margins: [0, 1]\n'
+                      '    detection_scale: 1\n')
     log = tmp_path / 'classifier.log'
     classifier = start_process(node_command(
         NodeSpec('emotion_classifier_node', 'emotion_classifier', {'smoothing': 0}),
@@ -51,7 +52,7 @@ def test_whole_numbers_are_accepted_where_floats_are_declared(ros_domain, tmp_pa
 
 @pytest.mark.parametrize('executable, parameters, expected', [
     ('emotion_classifier_node', {'smoothing': 1}, 'smoothing=1 refused: must be < 1'),
-    ('emotion_classifier_node', {'crop_margin': -0.1}, 'crop_margin'),
+    ('emotion_classifier_node', {'crop_margins': [0.1, -0.1]}, 'crop_margins'),
     ('face_tracker_node', {'min_hits': 0}, 'min_hits out of range'),
     ('face_tracker_node', {'image_transport': 'theora'}, 'image_transport'),
     ('emotion_classifier_node', {'image_transport': 'jpeg'}, 'image_transport'),

@@ -29,7 +29,7 @@ RUN_TIMEOUT = 120.0
 VIDEO_FRAMES = 72
 
 
-def run_pipeline(rclpy_context, tmp_path: Path, video: Path):
+def run_pipeline(rclpy_context, tmp_path: Path, video: Path, **classifier_params):
     """Run camera, tracker and classifier on ``video``; collect images and emotions."""
     from emotion_msgs.msg import EmotionArray
     from rclpy.executors import SingleThreadedExecutor
@@ -60,7 +60,7 @@ def run_pipeline(rclpy_context, tmp_path: Path, video: Path):
         'tracker': node_process('face_tracker_node', logs['tracker'],
                                 wait_for_output_subscribers=1),
         'classifier': node_process('emotion_classifier_node', logs['classifier'],
-                                   wait_for_output_subscribers=1),
+                                   wait_for_output_subscribers=1, **classifier_params),
     }
     try:
         assert spin_until(executor, lambda: emotions_sub.get_publisher_count() > 0,
@@ -137,3 +137,28 @@ def test_no_face_video_gives_empty_arrays(rclpy_context, tmp_path) -> None:
     assert all(not m.emotions for m in emotions)
     assert all(list(m.classes) == FER_LABELS for m in emotions)
     assert '[ERROR]' not in report and 'Traceback' not in report, report
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_onnx_model_with_eight_classes_runs_in_the_node(rclpy_context, tmp_path) -> None:
+    """A FER+-style .onnx (8 classes with contempt, channels first) with its card, over DDS."""
+    pytest.importorskip('onnxruntime')
+    from onnx_models import FERPLUS_LABELS, write_onnx_model
+
+    # The model favours contempt on any face, so every label proves this model was used.
+    model = write_onnx_model(tmp_path / 'ferplus.onnx', favour='contempt')
+    _, emotions, report, _ = run_pipeline(rclpy_context, tmp_path, MEDIA / 'single_face.mp4',
+                                          model=str(model))
+    assert ', onnx), classes: ' in report and 'contempt' in report, report
+    assert len(emotions) >= VIDEO_FRAMES // 2, f'{len(emotions)} EmotionArrays\n{report}'
+    faces = [e for msg in emotions for e in msg.emotions]
+    assert len(faces) >= len(emotions) - 5, report
+    for msg in emotions:
+        assert list(msg.classes) == list(FERPLUS_LABELS)
+        assert msg.model_name == 'tiny_onnx_ferplus'
+    for emotion in faces:
+        probabilities = np.array(emotion.probabilities)
+        assert probabilities.shape == (8,)
+        assert probabilities.sum() == pytest.approx(1.0, abs=1e-3)
+        assert emotion.label == 'contempt'

@@ -23,6 +23,7 @@ import training_fixtures as fixtures
 predict_live_stream = fixtures.load_script('predict_live_stream')
 
 VIDEO_FRAMES = 72  # frames of single_face.mp4
+SHORT_RUN_FRAMES = 20  # frames of the comparison runs
 LINE = re.compile(r'^frame (\d+) face (\d+) box=\((\d+),(\d+),(\d+),(\d+)\) (\w+) ([01]\.\d\d)$')
 
 
@@ -53,3 +54,38 @@ def test_missing_source_is_an_error(tmp_path, capsys):
     assert predict_live_stream.main(['--source', str(tmp_path / 'none.mp4'), '--output',
                                      str(tmp_path / 'o.mp4')]) == 2
     assert 'does not exist' in capsys.readouterr().err
+
+
+def _run_lines(capsys, video, *options) -> list[str]:
+    assert predict_live_stream.main(['--source', str(video), '--no-window', '--max-frames',
+                                     str(SHORT_RUN_FRAMES), *options]) == 0
+    return [line for line in capsys.readouterr().out.splitlines() if LINE.match(line)]
+
+
+def test_uses_the_averaged_estimator_of_the_node(tmp_path, capsys, monkeypatch):
+    """The script's lines are those of the core loop built from the node's stage configs."""
+    from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
+    from emotion_ros.core.detection import make_detector
+    from emotion_ros.core.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.sources import open_source
+    from emotion_ros.core.tracking import SortTracker
+    from emotion_ros.tools.live_stream import run_stream
+
+    monkeypatch.chdir(tmp_path)  # the headless default output goes under runs/
+    video = fixtures.MEDIA / 'single_face.mp4'
+    averaged = _run_lines(capsys, video)
+    single = _run_lines(capsys, video, '--crop-margins', '0.2', '--no-mirror')
+    expected: list[str] = []
+    source = open_source(str(video))
+    try:
+        classifier = EmotionClassifier.load(predict_live_stream.DEFAULT_MODEL)
+        run_stream(source, make_detector(DetectorConfig()),
+                   SortTracker.from_config(TrackerConfig()),
+                   FaceEmotionEstimator.from_config(classifier, EmotionConfig()), False, None,
+                   SHORT_RUN_FRAMES, emit=expected.append)
+    finally:
+        source.close()
+    assert len(averaged) >= SHORT_RUN_FRAMES - 3, averaged
+    assert averaged == expected
+    assert averaged != single, 'a single crop gives other confidences than the average'

@@ -108,7 +108,9 @@ def test_emotion_run_on_real_video(ros_domain, tmp_path: Path) -> None:
     messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
     assert len(messages) >= 20, result.stderr[-4000:]
     labels = [e['label'] for m in messages for e in m['emotions']]
-    assert 'happy' in labels and labels[-1] == 'happy'
+    # The man smiles at the end; on the clip's last frame the smile has ended, and the averaged
+    # estimate may say so (neutral), so the smile is checked over the last 10 faces.
+    assert labels[:5].count('neutral') >= 4 and labels[-10:].count('happy') >= 8, labels
     assert {e['face_id'] for m in messages for e in m['emotions']} == {1}
     assert 'camera finished' in result.stderr
     assert record.exists() and record.stat().st_size > 10_000

@@ -28,12 +28,13 @@ the model lacks are counted and reported), a train/test folder layout (``test/``
 ``<class>/`` folders. Folder images are kept at their own size and converted once to the
 model input by the classifier's preprocessing, as in the live pipeline. ``--detect-faces``
 treats the images as full photographs: the package's face detector finds the faces and the
-largest one is classified exactly as the live pipeline would (same crop margin, same
-preprocessing). Images with no face are counted and listed, also when none has a face (the
-metrics are then 0). Prints accuracy, macro F1, the per-class report and the confusion matrix;
-saves the matrix as PNG; ``--json`` writes ``accuracy, macro_f1, n, per_class,
-confusion_matrix, classes``; ``--predictions`` writes one CSV row per classified face (source,
-true and predicted class, the probabilities).
+largest one is classified exactly as the live pipeline would (same detector settings, same
+crops averaged over the crop margins and the mirror image, same preprocessing; the options
+``--crop-margins`` and ``--no-mirror`` change them). Images with no face are counted and
+listed, also when none has a face (the metrics are then 0). Prints accuracy, macro F1, the
+per-class report and the confusion matrix; saves the matrix as PNG; ``--json`` writes
+``accuracy, macro_f1, n, per_class, confusion_matrix, classes``; ``--predictions`` writes one
+CSV row per classified face (source, true and predicted class, the probabilities).
 
 Imports: see ``training/train.py`` (installed package, ``PYTHONPATH``, else the repo root).
 """
@@ -62,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     :returns: the parser.
     """
+    ensure_importable()
+    from emotion_ros.core.config import DetectorConfig, EmotionConfig
+    from emotion_ros.core.settings import add_arguments
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--model', required=True, help='.keras, .h5, .hdf5 or .tflite model')
+    parser.add_argument('--model', required=True,
+                        help='.keras, .h5, .hdf5, .tflite or .onnx model')
     parser.add_argument('--card', help='model card (default: <stem>.card.json)')
     parser.add_argument('--data', required=True,
                         help='fer2013.csv, a train/test folder or <class> folders')
@@ -71,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='fer2013.csv Usage values to evaluate (default: PrivateTest)')
     parser.add_argument('--detect-faces', action='store_true',
                         help='detect faces in full photographs and classify the largest')
-    parser.add_argument('--detector', default='yuface', help='face detector (yuface, haar)')
+    add_arguments(parser, DetectorConfig, ('detector', 'min_score', 'detection_scale'))
+    add_arguments(parser, EmotionConfig, ('crop_margins', 'mirror'))
     parser.add_argument('--json', metavar='OUT.json', help='write the metrics as JSON')
     parser.add_argument('--predictions', metavar='OUT.csv',
                         help='write source, true, predicted and the probabilities per face')
@@ -106,13 +112,16 @@ def evaluate(args) -> dict:
     # Read the data before loading TensorFlow, so that data errors come at once.
     labels = tuple(load_card(args.card or card_path_for(args.model)).labels)
     if args.detect_faces:
+        from emotion_ros.core.config import DetectorConfig, EmotionConfig
         from emotion_ros.core.detection import make_detector
-        from emotion_ros.core.preprocessing import DEFAULT_FACE_MARGIN
+        from emotion_ros.core.settings import config_from_arguments
 
+        # The node's detector and crops, from the same stage configs (options override them).
+        detector = make_detector(config_from_arguments(DetectorConfig, args))
+        emotion_config = config_from_arguments(EmotionConfig, args)
         items, report = evaluation.photo_items(Path(args.data), labels)
         classifier = EmotionClassifier.load(args.model, args.card)
-        result = evaluation.predict_photos(classifier, make_detector(args.detector), items,
-                                           DEFAULT_FACE_MARGIN)
+        result = evaluation.predict_photos(classifier, detector, items, emotion_config)
         report.merge(result.report)
         total = len(items)
     else:

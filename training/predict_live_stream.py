@@ -22,7 +22,8 @@ Examples (from the repository root)::
     python training/predict_live_stream.py --source assets/media/single_face.mp4 \\
         --output runs/live/single_face.mp4                            # headless
 
-The same detector, SORT tracker, crop margin, preprocessing and classifier as the ROS nodes.
+The same detector, SORT tracker, averaged crops (``--crop-margins``, ``--mirror``),
+preprocessing and classifier as the ROS nodes, built from the same stage configs.
 With a display the overlay is shown in a window ('q' quits; ``--output`` also records it);
 without one it is written to ``--output`` (default ``runs/live/<source>_annotated.mp4``).
 Every frame prints one line per face: ``frame N face ID box=(x,y,w,h) label confidence``.
@@ -61,10 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--source', default='0',
                         help='webcam index, /dev/videoN, a video file or an image folder')
     parser.add_argument('--model', default=str(DEFAULT_MODEL),
-                        help='.keras/.hdf5/.tflite model with a card (default: the '
+                        help='.keras/.hdf5/.tflite/.onnx model with a card (default: the '
                              'out-of-the-box mini-Xception)')
     add_arguments(parser, DetectorConfig, ('detector', 'min_score', 'detection_scale'))
-    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margin'))
+    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margins', 'mirror'))
     parser.add_argument('--output', help='annotated video to write (default when headless: '
                                          'runs/live/<source>_annotated.mp4)')
     parser.add_argument('--no-window', action='store_true', help='never open a window')
@@ -87,7 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from emotion_ros.core.settings import config_from_arguments
     from emotion_ros.core.sources import open_source, SourceError
     from emotion_ros.core.tracking import SortTracker
-    from emotion_ros.training.live import display_available, run_stream
+    from emotion_ros.tools.live_stream import display_available, run_stream
 
     try:
         source = open_source(args.source)

@@ -13,37 +13,28 @@
 # limitations under the License.
 
 """
-Emotion classification of face crops with a Keras or TFLite model and its card.
+Emotion classification of face crops with a model file and its card.
 
-* ``.keras`` / ``.h5`` / ``.hdf5``: ``keras.models.load_model(path, compile=False)``, called
-  through one ``tf.function`` with a ``(None, H, W, C)`` input signature, so it is traced once
-  for every batch size (``model.predict`` costs about 77 ms per call here; this 2.5 ms).
-* ``.tflite``: the ``ai_edge_litert`` interpreter, one interpreter per batch size (cached), with
-  int8/uint8 input/output quantisation honoured when the model has it.
-
-TensorFlow and LiteRT are imported only when a model of that kind is loaded. Outputs are always
-probabilities: a model that outputs logits (rows not summing to 1 on a probe batch at load time)
-gets a softmax. The classifier is not thread-safe: use one per thread or guard it with a lock.
+The runtime is chosen by the file's suffix from the registry
+:data:`emotion_ros.core.backends.BACKENDS` (``.keras``/``.h5``/``.hdf5`` Keras, ``.tflite``
+LiteRT, ``.onnx`` onnxruntime), imported only when a model of that kind is loaded. Outputs
+are always probabilities: a model that outputs logits (rows not summing to 1 on a probe batch at
+load time) gets a softmax. The classifier is not thread-safe: use one per thread or guard it
+with a lock.
 """
 
-from collections import OrderedDict
 import os
 from pathlib import Path
 from typing import Any, Sequence
 
+from emotion_ros.core.backends import BACKENDS, ModelLoadError
 from emotion_ros.core.model_card import card_path_for, InputSpec, load_card, ModelCard, \
     ModelCardError
 from emotion_ros.core.preprocessing import preprocess_faces
 import numpy as np
 
-# File suffixes per backend (lower case).
-KERAS_SUFFIXES: tuple[str, ...] = ('.keras', '.h5', '.hdf5')
-TFLITE_SUFFIXES: tuple[str, ...] = ('.tflite',)
-SUPPORTED_SUFFIXES: tuple[str, ...] = KERAS_SUFFIXES + TFLITE_SUFFIXES
-# Largest batch handed to one TFLite invocation; bigger inputs are run in chunks (faces).
-TFLITE_MAX_BATCH = 32
-# TFLite interpreters kept, one per batch size, least recently used evicted (interpreters).
-TFLITE_CACHE_SIZE = 8
+# Every model file suffix a backend is registered for (lower case).
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(BACKENDS)
 # A float output row is already a probability vector if it sums to 1 within this (absolute).
 PROBABILITY_SUM_TOLERANCE = 1e-3
 # Faces in the probe batch run at load time (softmax detection and tracing).
@@ -52,164 +43,10 @@ _PROBE_BATCH = 2
 _PROBE_SEED = 20260101
 
 
-class ModelLoadError(RuntimeError):
-    """A model or its card cannot be loaded or does not match (the message names the file)."""
-
-
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
-
-
-def _shape_text(shape: Sequence[Any]) -> str:
-    return '(' + ', '.join('None' if d is None or d == -1 else str(int(d)) for d in shape) + ')'
-
-
-def _check_io_shapes(path: Path, input_shape: Sequence[Any], output_shape: Sequence[Any],
-                     card: ModelCard) -> None:
-    """Compare a model's input/output shapes (batch axis first) with its card."""
-    expected = card.input.shape
-    dims = tuple(None if d is None or d == -1 else int(d) for d in input_shape)
-    if len(dims) != 4 or any(have is not None and have != want
-                             for have, want in zip(dims[1:], expected)):
-        raise ModelLoadError(
-            f'{path}: model input shape {_shape_text(input_shape)} does not match the card '
-            f'input (None, {expected[0]}, {expected[1]}, {expected[2]})')
-    outs = tuple(None if d is None or d == -1 else int(d) for d in output_shape)
-    if len(outs) != 2 or outs[1] != card.num_classes:
-        raise ModelLoadError(
-            f'{path}: model output shape {_shape_text(output_shape)} does not match the '
-            f'{card.num_classes} labels of the card {list(card.labels)}')
-
-
-class _KerasBackend:
-    """A Keras model behind one ``tf.function`` traced for any batch size."""
-
-    name = 'keras'
-
-    def __init__(self, path: Path, card: ModelCard) -> None:
-        try:
-            import keras
-            import tensorflow as tf
-        except ImportError as exc:
-            raise ModelLoadError(
-                f'{path}: TensorFlow/Keras is needed for {path.suffix} models: {exc}') from exc
-        try:
-            model = keras.models.load_model(str(path), compile=False)
-        except Exception as exc:  # noqa: B902 - h5py/zip/keras raise many kinds
-            raise ModelLoadError(
-                f'{path}: not a loadable Keras model ({type(exc).__name__}: {exc})') from exc
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise ModelLoadError(f'{path}: expected one input and one output, model has '
-                                 f'{len(model.inputs)} inputs and {len(model.outputs)} outputs')
-        _check_io_shapes(path, tuple(model.inputs[0].shape), tuple(model.outputs[0].shape),
-                         card)
-        spec = tf.TensorSpec(shape=(None,) + card.input.shape, dtype=tf.float32)
-        # A fixed input signature: traced once, whatever the batch size.
-        self._function = tf.function(lambda x: model(x, training=False),
-                                     input_signature=[spec])
-        self.output_scale: float | None = None
-
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        return np.asarray(self._function(batch), dtype=np.float32)
-
-
-class _TfliteBackend:
-    """A LiteRT interpreter per batch size over one in-memory flatbuffer."""
-
-    name = 'tflite'
-
-    def __init__(self, path: Path, card: ModelCard) -> None:
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as exc:
-            raise ModelLoadError(
-                f'{path}: the ai-edge-litert package is needed for .tflite models: {exc}'
-            ) from exc
-        self._interpreter_class = Interpreter
-        try:
-            self._content = path.read_bytes()
-            interpreter = Interpreter(model_content=self._content)
-            interpreter.allocate_tensors()
-        except Exception as exc:  # noqa: B902 - the flatbuffer verifier raises ValueError etc.
-            raise ModelLoadError(
-                f'{path}: not a loadable TFLite model ({type(exc).__name__}: {exc})') from exc
-        inputs = interpreter.get_input_details()
-        outputs = interpreter.get_output_details()
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise ModelLoadError(f'{path}: expected one input and one output, model has '
-                                 f'{len(inputs)} inputs and {len(outputs)} outputs')
-        _check_io_shapes(path, tuple(inputs[0]['shape_signature']),
-                         tuple(outputs[0]['shape_signature']), card)
-        self._input_shape = card.input.shape
-        self._input_dtype = np.dtype(inputs[0]['dtype'])
-        self._input_quant = self._quantization(inputs[0])
-        self._output_quant = self._quantization(outputs[0])
-        self.output_scale = None if self._output_quant is None else self._output_quant[0]
-        self._resizable = True
-        self._cache: OrderedDict[int, Any] = OrderedDict()
-        if int(inputs[0]['shape'][0]) == 1:
-            self._cache[1] = interpreter
-
-    @staticmethod
-    def _quantization(detail: dict[str, Any]) -> tuple[float, int] | None:
-        # (scale, zero_point) of an int8/uint8 tensor; None for float tensors.
-        if np.dtype(detail['dtype']) not in (np.dtype(np.int8), np.dtype(np.uint8)):
-            return None
-        scale, zero_point = detail['quantization']
-        if scale == 0.0:
-            return None
-        return float(scale), int(zero_point)
-
-    def _interpreter(self, batch_size: int) -> Any:
-        interpreter = self._cache.get(batch_size)
-        if interpreter is not None:
-            self._cache.move_to_end(batch_size)
-            return interpreter
-        interpreter = self._interpreter_class(model_content=self._content)
-        index = interpreter.get_input_details()[0]['index']
-        # Not strict: converted Keras models often declare a fixed batch of 1 (fer's does).
-        interpreter.resize_tensor_input(index, [batch_size, *self._input_shape], strict=False)
-        interpreter.allocate_tensors()
-        self._cache[batch_size] = interpreter
-        while len(self._cache) > TFLITE_CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return interpreter
-
-    def _quantize_input(self, batch: np.ndarray) -> np.ndarray:
-        if self._input_quant is None:
-            return batch.astype(self._input_dtype, copy=False)
-        scale, zero_point = self._input_quant
-        info = np.iinfo(self._input_dtype)
-        quantized = np.round(batch / scale) + zero_point
-        return np.clip(quantized, info.min, info.max).astype(self._input_dtype)
-
-    def _invoke(self, batch: np.ndarray) -> np.ndarray:
-        interpreter = self._interpreter(batch.shape[0])
-        interpreter.set_tensor(interpreter.get_input_details()[0]['index'],
-                               self._quantize_input(batch))
-        interpreter.invoke()
-        out = interpreter.get_tensor(interpreter.get_output_details()[0]['index'])
-        if self._output_quant is not None:
-            scale, zero_point = self._output_quant
-            return (out.astype(np.float32) - zero_point) * np.float32(scale)
-        return out.astype(np.float32, copy=True)
-
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        results = []
-        step = TFLITE_MAX_BATCH if self._resizable else 1
-        for start in range(0, batch.shape[0], step):
-            chunk = batch[start:start + step]
-            if chunk.shape[0] > 1 and self._resizable:
-                try:
-                    results.append(self._invoke(chunk))
-                    continue
-                except (RuntimeError, ValueError):
-                    # Some graphs (fixed reshapes) cannot take a batch axis > 1: go one by one.
-                    self._resizable = False
-            results.extend(self._invoke(chunk[i:i + 1]) for i in range(chunk.shape[0]))
-        return np.concatenate(results, axis=0)
 
 
 class EmotionClassifier:
@@ -241,7 +78,7 @@ class EmotionClassifier:
         """
         Load a model and its card and check that they match.
 
-        :param model_path: a ``.keras``, ``.h5``, ``.hdf5`` or ``.tflite`` file.
+        :param model_path: a file with a suffix in :data:`SUPPORTED_SUFFIXES`.
         :param card_path: the card; default ``<stem>.card.json`` next to the model.
         :returns: a ready classifier (already traced/allocated for batch sizes 1 and 2).
         :raises ModelLoadError: if the model or card is missing, unreadable or corrupt, the
@@ -265,8 +102,7 @@ class EmotionClassifier:
             card = load_card(card_file)
         except ModelCardError as exc:
             raise ModelLoadError(f'{path}: invalid model card: {exc}') from exc
-        backend_class = _KerasBackend if suffix in KERAS_SUFFIXES else _TfliteBackend
-        classifier = cls(backend_class(path, card), card, path)
+        classifier = cls(BACKENDS[suffix](path, card), card, path)
         classifier._probe()
         return classifier
 
@@ -332,7 +168,7 @@ class EmotionClassifier:
         """
         Return which runtime executes the model.
 
-        :returns: ``'keras'`` or ``'tflite'``.
+        :returns: the backend's name, e.g. ``'keras'``, ``'tflite'`` or ``'onnx'``.
         """
         return self._backend.name
 

@@ -12,7 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Classify every tracked face of a frame in one batch: the stage the node and scripts share."""
+"""
+Classify every tracked face of a frame in one batch: the stage the node and scripts share.
+
+Each face is seen several ways (one crop per margin in ``crop_margins``, and their mirror images
+when ``mirror`` is on); all views of all faces go to the model in one batch and each face's
+probabilities are the mean over its views, then smoothed per track over time. A single crop
+at a single margin is a coin toss for the label (issue 8); the mean over views is not.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +27,7 @@ from dataclasses import dataclass
 from emotion_ros.core.annotate import Annotation
 from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.labels import top_label
-from emotion_ros.core.preprocessing import crop_face
+from emotion_ros.core.preprocessing import check_crop_margins, face_views
 from emotion_ros.core.smoothing import ProbabilitySmoother
 import numpy as np
 
@@ -51,20 +58,27 @@ class FaceEmotionEstimator:
     """Crop, preprocess and classify the faces of a frame; smooth per track over time."""
 
     def __init__(self, classifier, smoother,
-                 crop_margin: float = EmotionConfig.crop_margin) -> None:
+                 crop_margins: Sequence[float] = EmotionConfig.crop_margins,
+                 mirror: bool = EmotionConfig.mirror) -> None:
         """
         Build the stage.
 
         :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
         :param smoother: an :class:`emotion_ros.core.smoothing.ProbabilitySmoother`.
-        :param crop_margin: fraction of the face box added on each side before resizing.
-        :raises ValueError: for a negative margin.
+        :param crop_margins: fractions of the face box added on each side, one crop per
+            margin; ``[m]`` with ``mirror=False`` is a single crop.
+        :param mirror: also classify the mirror image of every crop.
+        :raises ValueError: for an empty set of margins or a negative or non-finite margin.
         """
-        if not crop_margin >= 0.0:
-            raise ValueError(f'crop_margin must be >= 0, got {crop_margin}')
         self._classifier = classifier
         self._smoother = smoother
-        self._margin = float(crop_margin)
+        self._margins = check_crop_margins(crop_margins)
+        self._mirror = bool(mirror)
+
+    @property
+    def views_per_face(self) -> int:
+        """Return how many crops of each face are classified (margins, times 2 with mirror)."""
+        return len(self._margins) * (2 if self._mirror else 1)
 
     @classmethod
     def from_config(cls, classifier, config: EmotionConfig) -> 'FaceEmotionEstimator':
@@ -75,7 +89,8 @@ class FaceEmotionEstimator:
         :param config: the emotion stage's settings.
         :returns: the estimator.
         """
-        return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margin)
+        return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margins,
+                   config.mirror)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -103,17 +118,20 @@ class FaceEmotionEstimator:
         :returns: the results in input order (skipped faces left out) and one message per
             skipped face.
         """
-        crops, kept, problems = [], [], []
+        views, kept, problems = [], [], []
+        spec = self._classifier.input_spec
         for face_id, box in faces:
             try:
-                crops.append(crop_face(bgr, box, self._margin))
+                views.append(face_views(bgr, box, self._margins, self._mirror, spec))
                 kept.append((face_id, tuple(float(v) for v in box)))
             except ValueError as error:
                 problems.append(f'face {face_id} skipped: {error}')
         self.forget_absent([face_id for face_id, _ in faces])
-        if not crops:
+        if not views:
             return [], problems
-        probabilities = self._classifier.classify_crops(crops)
+        # All views of all faces in one model call; each face's probability is its views' mean.
+        per_view = self._classifier.predict(np.concatenate(views, axis=0))
+        probabilities = per_view.reshape(len(kept), self.views_per_face, -1).mean(axis=1)
         labels = self.labels
         results = []
         for (face_id, box), raw in zip(kept, probabilities):

@@ -54,8 +54,9 @@ SUPPORTED_CARD_VERSIONS: tuple[int, ...] = (CARD_VERSION,)
 CARD_SUFFIX = '.card.json'
 # Permissions of a written card (rw-r--r--): nodes may run as another user than training.
 CARD_FILE_MODE = 0o644
-# 'unit': x / 255 in [0, 1]; 'symmetric': (x / 255 - 0.5) * 2 in [-1, 1]; x in [0, 255].
-NORMALISATIONS: tuple[str, ...] = ('unit', 'symmetric')
+# 'unit': x / 255 in [0, 1]; 'symmetric': (x / 255 - 0.5) * 2 in [-1, 1]; 'none': x as is,
+# in [0, 255] (FER+ and other models that scale inside the graph); x in [0, 255].
+NORMALISATIONS: tuple[str, ...] = ('unit', 'symmetric', 'none')
 # Image channels a model may take: 1 = grey, 3 = BGR.
 CHANNEL_CHOICES: tuple[int, ...] = (1, 3)
 # Optional top-level fields that must be strings when present.
@@ -145,7 +146,7 @@ class InputSpec:
     What a model takes: ``(height, width, channels)`` pixels and how they are scaled.
 
     ``channels`` is 1 (grey) or 3 (BGR, the core's colour order); ``normalisation`` is
-    ``'unit'`` (x / 255) or ``'symmetric'`` ((x / 255 - 0.5) * 2).
+    ``'unit'`` (x / 255), ``'symmetric'`` ((x / 255 - 0.5) * 2) or ``'none'`` (x, 0..255).
     """
 
     height: int
@@ -366,7 +367,8 @@ def normalise(array: np.ndarray, normalisation: str) -> np.ndarray:
     Scale pixel values in ``[0, 255]`` to a model's input range, as float32.
 
     :param array: uint8 pixels, or floats on the same 0..255 scale; any shape.
-    :param normalisation: ``'unit'`` -> x / 255, ``'symmetric'`` -> (x / 255 - 0.5) * 2.
+    :param normalisation: ``'unit'`` -> x / 255, ``'symmetric'`` -> (x / 255 - 0.5) * 2,
+        ``'none'`` -> x.
     :returns: a new float32 array of the same shape.
     :raises ValueError: if ``normalisation`` is not one of :data:`NORMALISATIONS`.
     """
@@ -376,7 +378,7 @@ def normalise(array: np.ndarray, normalisation: str) -> np.ndarray:
     out = np.asarray(array).astype(np.float32, copy=True)
     if normalisation == 'unit':
         out *= np.float32(1.0 / 255.0)
-    else:
+    elif normalisation == 'symmetric':
         out *= np.float32(2.0 / 255.0)
         out -= np.float32(1.0)
     return out

