@@ -30,9 +30,10 @@ PARAMS_FILE = 'emotion.yaml'  # in <share>/emotion_ros/config
 RVIZ_FILE = 'emotion.rviz'  # in <share>/emotion_ros/config
 # Subscribers of image_raw in the graph (tracker and classifier): a finite source waits for them.
 IMAGE_SUBSCRIBERS = 2
-# Then it waits this long for the other links (faces, emotions, echo) to match: DDS discovery of
-# a late joiner sometimes takes about 2.7 s here, longer than a short clip lasts (s).
-FINITE_SOURCE_START_DELAY = 3.0
+# Subscribers of faces (the classifier): with a finite source the tracker reads images only once
+# they are matched, so the camera's wait covers that link too (DDS discovery of a late joiner
+# sometimes takes about 2.7 s here, longer than a short clip lasts).
+FACES_SUBSCRIBERS = 1
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,10 @@ def pipeline(args: dict[str, str]) -> list[NodeSpec]:
             camera['source'] = values['source']
             # A file is finite: do not start before the tracker and classifier listen.
             camera['wait_for_subscribers'] = IMAGE_SUBSCRIBERS
-            camera['start_delay'] = FINITE_SOURCE_START_DELAY
         nodes.append(NodeSpec('camera_node', 'camera', camera, remap))
-    nodes.append(NodeSpec('face_tracker_node', 'face_tracker', {}, remap))
+    finite = is_true(values['use_camera']) and values['source'] != CAMERA_SOURCE
+    tracker = {'wait_for_output_subscribers': FACES_SUBSCRIBERS} if finite else {}
+    nodes.append(NodeSpec('face_tracker_node', 'face_tracker', tracker, remap))
     classifier = {'model': values['model']} if values['model'] else {}
     nodes.append(NodeSpec('emotion_classifier_node', 'emotion_classifier', classifier, remap))
     return nodes

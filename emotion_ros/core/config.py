@@ -102,6 +102,16 @@ class ImageInputConfig(StageConfig):
 
 
 @dataclass(frozen=True)
+class StartConfig(StageConfig):
+    """When the face tracker and the classifier start to read images (ROS nodes only)."""
+
+    wait_for_output_subscribers: int = setting(
+        0, "read images only once this node's outputs (faces; emotions + image_annotated) "
+        'have this many subscribers in total (0: at once); with wait_for_subscribers of the '
+        'camera, a short video reaches every node', low=0, high=100)
+
+
+@dataclass(frozen=True)
 class DetectorConfig(StageConfig):
     """The face detector: which one, and its knobs."""
 

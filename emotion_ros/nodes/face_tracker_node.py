@@ -17,12 +17,15 @@
 from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
-from emotion_ros.core.config import DetectorConfig, ImageInputConfig, TrackerConfig
+from emotion_ros.core.config import DetectorConfig, ImageInputConfig, StartConfig
+from emotion_ros.core.config import TrackerConfig
 from emotion_ros.core.detection import clip_detection, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.image_input import transport_topic
+from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -62,8 +65,8 @@ class FaceTrackerNode(Node):
 
     def __init__(self) -> None:
         super().__init__('face_tracker')
-        detector_config, tracker_config, input_config = declare_config(
-            self, DetectorConfig, TrackerConfig, ImageInputConfig)
+        detector_config, tracker_config, input_config, start_config = declare_config(
+            self, DetectorConfig, TrackerConfig, ImageInputConfig, StartConfig)
         try:
             self._detector = make_detector(detector_config)
         except (ImportError, RuntimeError, OSError, ValueError) as error:
@@ -74,10 +77,12 @@ class FaceTrackerNode(Node):
         self._throttle = DistinctThrottle()
         self._diagnostics = NodeDiagnostics(
             self, counters=lambda: {'log lines suppressed': self._throttle.suppressed})
-        image = subscribe_image(self, input_config.image_transport, self._on_image,
-                                LATEST_IMAGE_QOS)
+        image_topic = transport_topic(self, input_config.image_transport)
+        when_heard(self, [self._publisher], start_config.wait_for_output_subscribers,
+                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
+                                           LATEST_IMAGE_QOS))
         self.get_logger().info(f'tracking faces with {detector_config.detector} on '
-                               f'{image.topic_name}')
+                               f'{image_topic}')
 
     def _on_image(self, msg: AnyImage) -> None:
         started = self._diagnostics.received()

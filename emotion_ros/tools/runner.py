@@ -17,11 +17,14 @@ emotion_run: start the pipeline without ``ros2 launch`` and supervise it.
 
 The same nodes, parameters and remappings as ``launch/emotion.launch.py`` (both read
 :func:`emotion_ros.graph.pipeline`), plus optional ``emotion_echo`` and ``image_recorder``.
-One process dies: it is reported and the rest stop. Ctrl-C: all stop and the exit code is 0.
-A video or folder source ending ends the run with 0.
+One process dies: it is reported and the rest stop. Ctrl-C, SIGTERM or a closed terminal
+(SIGHUP): all stop and the exit code is 0. A video or folder source ending ends the run with 0.
+If emotion_run itself is killed, the kernel interrupts its nodes (see tools/supervisor.py).
 """
 
 import argparse
+from dataclasses import replace
+import os
 from pathlib import Path
 import signal
 import sys
@@ -84,19 +87,32 @@ def children_for(options: argparse.Namespace) -> list[Child]:
         Path(get_package_share_directory(PACKAGE)) / 'config' / PARAMS_FILE)
     args.pop('rviz')
     finite = is_true(args['use_camera']) and args['source'] != CAMERA_SOURCE
+    if not (os.path.isfile(params_file) and os.access(params_file, os.R_OK)):
+        raise LookupError(f'params file {params_file} does not exist or is not readable')
     children = []
+    # Every child is a console script of this package: it unblocks SIGINT itself
+    # (emotion_ros.entry_points), so an early Ctrl-C cannot print a traceback.
     if options.echo:
         cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
-        children.append(Child('emotion_echo', cmd))
+        children.append(Child('emotion_echo', cmd, defers_sigint=True))
     if options.diagnostics:
         children.append(Child('emotion_diagnostics',
-                              [str(executable_path('emotion_diagnostics'))]))
+                              [str(executable_path('emotion_diagnostics'))], defers_sigint=True))
     if options.record is not None:
         children.append(Child('image_recorder',
-                              [str(executable_path('image_recorder')), str(options.record)]))
+                              [str(executable_path('image_recorder')), str(options.record)],
+                              defers_sigint=True))
+    observers = sum(c.name in ('emotion_echo', 'image_recorder') for c in children)
     for spec in reversed(pipeline(args)):
+        if finite and observers and spec.executable == 'emotion_classifier_node':
+            # The classifier reads images only once the echo and recorder hear it, so the
+            # camera's wait for its image subscribers covers them too: a short clip would be
+            # over before a late DDS discovery of theirs.
+            spec = replace(spec, parameters={**spec.parameters,
+                                             'wait_for_output_subscribers': observers})
         children.append(Child(spec.name, node_command(spec, params_file),
-                              finite=finite and spec.executable == 'camera_node'))
+                              finite=finite and spec.executable == 'camera_node',
+                              defers_sigint=True))
     return children
 
 
@@ -112,6 +128,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         print(f'[emotion_run] {error}', file=sys.stderr)
         sys.exit(2)
     supervisor = Supervisor(children)
-    signal.signal(signal.SIGINT, supervisor.request_stop)
-    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    # A closed terminal or a dropped ssh session (SIGHUP) stops the graph like Ctrl-C.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, supervisor.request_stop)
     sys.exit(supervisor.run())
