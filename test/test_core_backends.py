@@ -26,6 +26,7 @@ from pathlib import Path
 import cv2
 from emotion_ros.core.backends import BACKENDS, KerasBackend, OnnxBackend, TfliteBackend
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError, SUPPORTED_SUFFIXES
+from emotion_ros.core.config import DetectorConfig
 from emotion_ros.core.detection import make_detector
 from emotion_ros.core.face_emotions import FaceEmotionEstimator
 from emotion_ros.core.model_card import card_path_for, InputSpec, load_card, ModelCard, \
@@ -49,7 +50,7 @@ def face_crops() -> list[np.ndarray]:
     """Return the five real faces of the group photo, cropped with a 0.1 margin."""
     image = cv2.imread(str(GROUP_PHOTO))
     assert image is not None, f'{GROUP_PHOTO}: run scripts/fetch_assets.py'
-    boxes = [(d.x, d.y, d.w, d.h) for d in make_detector('yuface').detect(image)]
+    boxes = [(d.x, d.y, d.w, d.h) for d in make_detector(DetectorConfig()).detect(image)]
     assert len(boxes) == 5
     return [crop_face(image, box, 0.1) for box in boxes]
 
@@ -98,7 +99,7 @@ def test_layouts_and_batches(tmp_path: Path, face_crops: list[np.ndarray], chann
 def test_estimator_averages_views_with_onnx(tmp_path: Path) -> None:
     """The shared estimator runs an 8-class ONNX model: 8 probabilities, the views' mean."""
     image = cv2.imread(str(GROUP_PHOTO))
-    box = make_detector('yuface').detect(image)[0]
+    box = make_detector(DetectorConfig()).detect(image)[0]
     box = (box.x, box.y, box.w, box.h)
     clf = EmotionClassifier.load(write_onnx_model(tmp_path / 'ferplus.onnx'))
     estimator = FaceEmotionEstimator(clf, ProbabilitySmoother(0.0), (0.0, 0.2), mirror=True)

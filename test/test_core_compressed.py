@@ -23,7 +23,7 @@ from emotion_ros.core.compressed import decode_compressed
 from emotion_ros.core.compressed import encode_compressed
 from emotion_ros.core.compressed import format_string
 from emotion_ros.core.compressed import parse_format
-from emotion_ros.core.detection import YuFaceDetector
+from emotion_ros.core.detection import make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 import numpy as np
 import pytest
@@ -64,7 +64,7 @@ def test_jpeg_round_trip_keeps_the_face():
     decoded = decode_compressed(text, data)
     assert decoded.shape == face.shape and decoded.dtype == np.uint8
     assert _psnr(decoded, face) > MIN_PSNR_Q80
-    detector = YuFaceDetector()
+    detector = make_detector()
     original, after = detector.detect(face), detector.detect(decoded)
     assert len(original) == len(after) == 1
     assert _iou(original[0], after[0]) > MIN_BOX_IOU

@@ -15,19 +15,23 @@
 """Tests for emotion_ros.core.detection on real photos from assets/media."""
 
 from pathlib import Path
-import subprocess
-import sys
 
 import cv2
+from emotion_ros.core import blazeface
+from emotion_ros.core.config import BLAZEFACE_MODEL_CHOICES, DetectorConfig
+from emotion_ros.core.detection import BlazeFaceDetector
 from emotion_ros.core.detection import Detection
 from emotion_ros.core.detection import DETECTORS
 from emotion_ros.core.detection import HaarDetector
 from emotion_ros.core.detection import make_detector
-from emotion_ros.core.detection import YuFaceDetector
 import numpy as np
 import pytest
 
 MEDIA = Path(__file__).resolve().parent.parent / 'assets' / 'media'
+# Keypoint indices (BlazeFace order, as in emotion_msgs/Face).
+RIGHT_EYE, LEFT_EYE, NOSE, MOUTH, RIGHT_EAR, LEFT_EAR = range(6)
+# Ear tragions sit on the face outline: allowed this fraction of the box outside it.
+EAR_SLACK = 0.15
 
 
 def _load(name: str) -> np.ndarray:
@@ -49,15 +53,36 @@ def _assert_inside(detections: list[Detection], image: np.ndarray) -> None:
         assert 0.0 <= d.score <= 1.0
 
 
+def _assert_frontal_keypoints(face: Detection) -> None:
+    """Six landmarks where a frontal face has them, inside (ears: next to) the box."""
+    assert len(face.keypoints) == blazeface.NUM_KEYPOINTS
+    points = np.array(face.keypoints)
+    for index in (RIGHT_EYE, LEFT_EYE, NOSE, MOUTH):
+        x, y = points[index]
+        assert face.x <= x <= face.x + face.w and face.y <= y <= face.y + face.h, index
+    for index in (RIGHT_EAR, LEFT_EAR):
+        x, y = points[index]
+        assert face.x - EAR_SLACK * face.w <= x <= face.x + (1 + EAR_SLACK) * face.w
+        assert face.y <= y <= face.y + face.h
+    # The person's right eye and ear are on the image's left; eyes above nose above mouth.
+    assert points[RIGHT_EYE, 0] < points[NOSE, 0] < points[LEFT_EYE, 0]
+    assert points[RIGHT_EAR, 0] < points[RIGHT_EYE, 0] and points[LEFT_EYE, 0] < points[
+        LEFT_EAR, 0]
+    assert max(points[RIGHT_EYE, 1], points[LEFT_EYE, 1]) < points[NOSE, 1] < points[MOUTH, 1]
+
+
 @pytest.fixture(scope='module')
-def yuface_detector() -> YuFaceDetector:
-    """Return one yuface detector for the module."""
-    return YuFaceDetector()
+def default_detector() -> BlazeFaceDetector:
+    """Return the default detector (BlazeFace full range) once for the module."""
+    detector = make_detector()
+    assert isinstance(detector, BlazeFaceDetector) and detector.model == 'full'
+    return detector
 
 
-def test_yuface_finds_the_one_face(yuface_detector):
+@pytest.mark.parametrize('model', BLAZEFACE_MODEL_CHOICES)
+def test_blazeface_finds_the_one_face_with_keypoints(model):
     image = _load('single_face.jpg')
-    faces = yuface_detector.detect(image)
+    faces = BlazeFaceDetector(model).detect(image)
     assert len(faces) == 1
     _assert_inside(faces, image)
     face = faces[0]
@@ -65,92 +90,109 @@ def test_yuface_finds_the_one_face(yuface_detector):
     assert 0.25 * image.shape[1] < face.x + face.w / 2 < 0.75 * image.shape[1]
     assert 0.2 * image.shape[1] < face.w < 0.6 * image.shape[1]
     assert face.score > 0.8
+    _assert_frontal_keypoints(face)
 
 
-def test_yuface_finds_five_faces(yuface_detector):
+def test_full_range_finds_five_faces_in_the_group_photo(default_detector):
     image = _load('multi_face.jpg')
-    faces = yuface_detector.detect(image)
+    faces = default_detector.detect(image)
     assert len(faces) == 5
     _assert_inside(faces, image)
     centres = sorted(f.x + f.w / 2 for f in faces)
     assert min(np.diff(centres)) > 20  # five different faces, not one found five times
+    for face in faces:
+        assert len(face.keypoints) == blazeface.NUM_KEYPOINTS
+        x, y = face.keypoints[NOSE]
+        assert face.x <= x <= face.x + face.w and face.y <= y <= face.y + face.h
 
 
-def test_yuface_boxes_are_in_full_resolution_pixels():
+def test_boxes_map_back_through_the_letterbox(default_detector):
+    """Padding the photo on the left and below moves the box by the padding, not more."""
     image = _load('single_face.jpg')
-    half = YuFaceDetector(downscale=0.5).detect(image)[0]
-    full = YuFaceDetector(downscale=1.0).detect(image)[0]
-    for a, b in ((half.x, full.x), (half.y, full.y), (half.w, full.w), (half.h, full.h)):
-        assert abs(a - b) < 0.1 * full.w
+    plain = default_detector.detect(image)[0]
+    pad_left, pad_bottom = 300, 100
+    padded = cv2.copyMakeBorder(image, 0, pad_bottom, pad_left, 0, cv2.BORDER_CONSTANT)
+    moved = default_detector.detect(padded)[0]
+    tolerance = 0.05 * plain.w
+    assert moved.x - pad_left == pytest.approx(plain.x, abs=tolerance)
+    assert moved.y == pytest.approx(plain.y, abs=tolerance)
+    assert moved.w == pytest.approx(plain.w, abs=tolerance)
+    for (x0, y0), (x1, y1) in zip(plain.keypoints, moved.keypoints):
+        assert (x1 - pad_left, y1) == pytest.approx((x0, y0), abs=tolerance)
 
 
-def test_yuface_handles_non_contiguous_views():
+def test_blazeface_handles_non_contiguous_views(default_detector):
     image = _load('single_face.jpg')
     padded = np.zeros((image.shape[0], image.shape[1] + 8, 3), np.uint8)
     padded[:, :image.shape[1]] = image
     view = padded[:, :image.shape[1]]
     assert not view.flags.c_contiguous
-    assert len(YuFaceDetector(downscale=1.0).detect(view)) == 1
+    assert len(default_detector.detect(view)) == 1
 
 
-def test_yuface_min_score_filters(yuface_detector):
+def test_min_score_filters():
     image = _load('single_face.jpg')
-    assert YuFaceDetector(min_score=0.99).detect(image) == []
+    assert BlazeFaceDetector(min_score=0.99).detect(image) == []
 
 
-def test_blank_image_has_no_faces(yuface_detector):
-    assert yuface_detector.detect(np.zeros((120, 160, 3), np.uint8)) == []
+def test_blank_image_has_no_faces(default_detector):
+    assert default_detector.detect(np.zeros((120, 160, 3), np.uint8)) == []
+    assert HaarDetector().detect(np.zeros((120, 160, 3), np.uint8)) == []
 
 
-def test_haar_finds_the_face():
+def test_haar_finds_the_face_without_keypoints():
     image = _load('single_face.jpg')
     faces = HaarDetector().detect(image)
     assert len(faces) >= 1
     _assert_inside(faces, image)
-    assert all(f.score == 1.0 for f in faces)
+    assert all(f.score == 1.0 and f.keypoints == () for f in faces)
 
 
-def test_make_detector_builds_each_kind():
-    assert DETECTORS == ('yuface', 'haar')
-    assert isinstance(make_detector('yuface', downscale=1.0), YuFaceDetector)
+def test_haar_boxes_are_in_full_resolution_pixels():
+    image = _load('single_face.jpg')
+    full = max(HaarDetector().detect(image), key=lambda d: d.w)
+    half = max(HaarDetector(downscale=0.5).detect(image), key=lambda d: d.w)
+    for a, b in ((half.x, full.x), (half.y, full.y), (half.w, full.w), (half.h, full.h)):
+        assert abs(a - b) < 0.15 * full.w
+
+
+def test_make_detector_builds_each_kind_from_its_config():
+    assert DETECTORS == ('blazeface', 'haar')
+    assert set(blazeface.MODELS) == set(BLAZEFACE_MODEL_CHOICES)
+    short = make_detector(DetectorConfig(blazeface_model='short', min_score=0.7))
+    assert isinstance(short, BlazeFaceDetector)
+    assert (short.model, short.min_score) == ('short', 0.7)
+    haar = make_detector(DetectorConfig(detector='haar', detection_scale=0.5))
+    assert isinstance(haar, HaarDetector) and haar.downscale == 0.5
     assert isinstance(make_detector('haar', min_neighbors=3), HaarDetector)
 
 
 def test_unknown_detector_name_lists_choices():
-    with pytest.raises(ValueError, match='yuface, haar'):
+    with pytest.raises(ValueError, match='blazeface, haar'):
         make_detector('mtcnn')
+    with pytest.raises(ValueError, match='detector'):
+        DetectorConfig(detector='yuface')
 
 
-@pytest.mark.parametrize('kwargs', [{'min_score': 1.5}, {'downscale': 0.0}, {'downscale': 2.0}])
-def test_yuface_rejects_bad_parameters(kwargs):
+@pytest.mark.parametrize('kwargs', [{'min_score': 1.5}, {'threads': -1}, {'model': 'long'}])
+def test_blazeface_rejects_bad_parameters(kwargs):
     with pytest.raises(ValueError):
-        YuFaceDetector(**kwargs)
+        BlazeFaceDetector(**kwargs)
 
 
-def test_detectors_reject_non_images(yuface_detector):
+def test_missing_model_file_names_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match='fetch_assets'):
+        make_detector(DetectorConfig(), models_dir=tmp_path)
+
+
+@pytest.mark.parametrize('kwargs', [{'downscale': 0.0}, {'downscale': 2.0}])
+def test_haar_rejects_bad_parameters(kwargs):
+    with pytest.raises(ValueError):
+        HaarDetector(**kwargs)
+
+
+def test_detectors_reject_non_images(default_detector):
     with pytest.raises(ValueError, match='HxWx3'):
-        yuface_detector.detect(np.zeros((10, 10), np.uint8))
+        default_detector.detect(np.zeros((10, 10), np.uint8))
     with pytest.raises(ValueError, match='HxWx3'):
         HaarDetector().detect(np.zeros((10, 10, 3), np.float32))
-
-
-def test_yuface_thread_limit_applies_to_its_openmp() -> None:
-    """threads=1 caps yuface's OpenMP pool (threadpoolctl sees the bundled libgomp)."""
-    # In a child process: the limit lasts for the rest of the process that sets it.
-    script = (
-        'import cv2, sys\n'
-        'from threadpoolctl import threadpool_info\n'
-        'from emotion_ros.core.detection import YuFaceDetector\n'
-        'detector = YuFaceDetector(threads=1)\n'
-        "pools = [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'openmp']\n"
-        'faces = detector.detect(cv2.imread(sys.argv[1]))\n'
-        'print(pools, len(faces))\n')
-    result = subprocess.run([sys.executable, '-c', script, str(MEDIA / 'single_face.jpg')],
-                            capture_output=True, text=True, timeout=120,
-                            cwd=Path(__file__).resolve().parent.parent)
-    assert result.returncode == 0, result.stderr
-    pools, faces = result.stdout.rsplit(' ', 1)
-    assert pools.strip('[]').split(', ') and set(pools.strip('[]').split(', ')) == {'1'}
-    assert int(faces) == 1
-    with pytest.raises(ValueError, match='threads'):
-        YuFaceDetector(threads=-1)

@@ -39,9 +39,9 @@ def classifier() -> EmotionClassifier:
 
 @pytest.fixture(scope='module')
 def group() -> tuple[np.ndarray, list]:
-    """Return the five-face photo and its yuface boxes."""
+    """Return the five-face photo and the default detector's boxes."""
     image = cv2.imread(str(ASSETS / 'media' / 'multi_face.jpg'))
-    boxes = [(d.x, d.y, d.w, d.h) for d in make_detector('yuface').detect(image)]
+    boxes = [(d.x, d.y, d.w, d.h) for d in make_detector().detect(image)]
     assert len(boxes) == 5
     return image, boxes
 

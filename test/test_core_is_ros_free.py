@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HEAVY_OR_ROS = ('rclpy', 'sensor_msgs', 'emotion_msgs', 'tensorflow', 'keras', 'yuface')
+HEAVY_OR_ROS = ('rclpy', 'sensor_msgs', 'emotion_msgs', 'tensorflow', 'keras', 'ai_edge_litert')
 
 
 def test_core_and_training_import_without_ros_or_tensorflow() -> None:

@@ -19,14 +19,15 @@ from dataclasses import dataclass, FrozenInstanceError
 from pathlib import Path
 
 from emotion_ros.core.config import (CameraConfig, DetectorConfig, DiagnosticsConfig,
-                                     EmotionConfig, ImageInputConfig, TrackerConfig)
+                                     EmotionConfig, ImageInputConfig, StartConfig,
+                                     TrackerConfig)
 from emotion_ros.core.settings import add_arguments, config_from_arguments, setting, StageConfig
 import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig, ImageInputConfig,
-               DiagnosticsConfig)
+               DiagnosticsConfig, StartConfig)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import cv2
 from emotion_ros.core.sources import CameraSource
 from emotion_ros.core.sources import DEFAULT_FOLDER_FPS
 from emotion_ros.core.sources import ImageFolderSource
+from emotion_ros.core.sources import jpeg_is_truncated
 from emotion_ros.core.sources import open_source
 from emotion_ros.core.sources import SourceError
 from emotion_ros.core.sources import VideoFileSource
@@ -159,3 +160,45 @@ def test_character_device_opens_as_camera() -> None:
     """A device node under another name (e.g. /dev/v4l/by-id/...) is a camera, not a video."""
     with pytest.raises(SourceError, match=r'camera /dev/null'):
         open_source('/dev/null')
+
+
+def _jpeg_bytes(width: int = 320, height: int = 240) -> bytes:
+    """Return a real face photo encoded as JPEG."""
+    image = cv2.resize(cv2.imread(str(_media('single_face.jpg'))), (width, height))
+    ok, data = cv2.imencode('.jpg', image)
+    assert ok
+    return data.tobytes()
+
+
+def test_truncated_jpeg_is_detected(tmp_path) -> None:
+    """
+    A JPEG cut anywhere after its header is truncated.
+
+    Whole files (even with bytes appended after the end marker, as some cameras write) and
+    other formats are not.
+    """
+    data = _jpeg_bytes()
+    assert not jpeg_is_truncated(data)
+    assert not jpeg_is_truncated(data + b'trailing camera data')
+    for fraction in (0.3, 0.6, 0.9, 0.999):
+        assert jpeg_is_truncated(data[:int(len(data) * fraction)]), fraction
+    # cv2.imread still decodes a cut file (grey below the cut), so it cannot tell.
+    cut = tmp_path / 'cut.jpg'
+    cut.write_bytes(data[:len(data) * 2 // 3])
+    assert cv2.imread(str(cut), cv2.IMREAD_COLOR) is not None
+    ok, png = cv2.imencode('.png', np.zeros((8, 8, 3), np.uint8))
+    assert ok and not jpeg_is_truncated(png.tobytes())
+
+
+def test_folder_source_skips_truncated_jpeg_once_through_callback(tmp_path):
+    """A truncated JPEG is skipped and reported once to on_skip, even when looping."""
+    (tmp_path / 'a.jpg').write_bytes(_jpeg_bytes(320, 240))
+    data = _jpeg_bytes(200, 150)
+    (tmp_path / 'b_cut.jpg').write_bytes(data[:len(data) // 2])
+    (tmp_path / 'c.jpg').write_bytes(_jpeg_bytes(320, 240))
+    skipped = []
+    source = ImageFolderSource.from_folder(tmp_path, loop=True,
+                                           on_skip=lambda p, r: skipped.append((p.name, r)))
+    shapes = {source.read().shape for _ in range(9)}
+    assert shapes == {(240, 320, 3)}
+    assert skipped == [('b_cut.jpg', 'truncated JPEG (no end-of-image marker)')]

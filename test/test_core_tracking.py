@@ -17,7 +17,7 @@
 from pathlib import Path
 
 from emotion_ros.core.detection import Detection
-from emotion_ros.core.detection import YuFaceDetector
+from emotion_ros.core.detection import make_detector
 from emotion_ros.core.sources import open_source
 from emotion_ros.core.tracking import iou_batch
 from emotion_ros.core.tracking import SortTracker
@@ -177,7 +177,7 @@ def test_bad_parameters(kwargs):
 def test_one_id_over_the_real_video():
     path = MEDIA / 'single_face.mp4'
     assert path.is_file(), f'{path} missing: run scripts/fetch_assets.py'
-    detector = YuFaceDetector()
+    detector = make_detector()
     tracker = SortTracker()
     source = open_source(str(path))
     ids = set()
@@ -186,7 +186,39 @@ def test_one_id_over_the_real_video():
         while (frame := source.read()) is not None:
             tracks = tracker.update(detector.detect(frame))
             assert len(tracks) == 1
+            assert len(tracks[0].keypoints) == 6, 'BlazeFace keypoints reach the track'
             ids.update(_ids(tracks))
             frames += 1
     assert frames == 72
     assert ids == {1}
+
+
+def _with_points(x: float, y: float = 100.0, size: float = 60.0) -> Detection:
+    """Return a square face with two keypoints: its centre and its top-left corner."""
+    return Detection(x, y, size, size, 0.9,
+                     ((x + size / 2, y + size / 2), (x, y)))
+
+
+def test_matched_track_reports_its_detections_keypoints():
+    tracker = SortTracker(min_hits=1)
+    tracker.update([_with_points(100.0)])
+    detection = _with_points(104.0)
+    (track,) = tracker.update([detection])
+    assert track.time_since_update == 0
+    assert track.keypoints == detection.keypoints
+    assert tracker.update([_face(108.0)])[0].keypoints == (), 'none when the detector gave none'
+
+
+def test_coasting_track_moves_its_keypoints_with_the_box():
+    """While coasting, the last keypoints keep their place relative to the predicted box."""
+    tracker = SortTracker(min_hits=1, max_age=3)
+    for step in range(6):  # a face moving 10 px per frame to the right
+        tracker.update([_with_points(100.0 + 10.0 * step)])
+    (coasting,) = tracker.update([])
+    assert coasting.time_since_update == 1
+    centre, corner = coasting.keypoints
+    # The centre point stays at the predicted box's centre, the corner at its corner.
+    assert centre == pytest.approx((coasting.x + coasting.w / 2, coasting.y + coasting.h / 2),
+                                   abs=1.0)
+    assert corner == pytest.approx((coasting.x, coasting.y), abs=1.0)
+    assert centre[0] > 150.0 + 30.0 + 5.0, 'moved on with the face, not left behind'

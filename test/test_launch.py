@@ -81,8 +81,13 @@ def test_graph_variants() -> None:
     nodes = pipeline({'use_camera': 'false', 'image_topic': '/usb_cam/image_raw'})
     assert [n.executable for n in nodes] == ['face_tracker_node', 'emotion_classifier_node']
     assert all(n.remappings == (('image_raw', '/usb_cam/image_raw'),) for n in nodes)
-    video = pipeline({'source': '/v.mp4'})[0]
+    video, tracker, classifier = pipeline({'source': '/v.mp4'})
     assert video.parameters['source'] == '/v.mp4' and video.parameters['wait_for_subscribers']
+    # No fixed start delay: the tracker reads images once the classifier hears its faces.
+    assert 'start_delay' not in video.parameters
+    assert tracker.parameters == {'wait_for_output_subscribers': 1}
+    assert classifier.parameters == {}
+    assert pipeline({})[1].parameters == {}, 'a live camera starts at once'
     # Defaults leave the params file in charge.
     assert pipeline({})[0].parameters == {}
     with pytest.raises(ValueError, match='unknown launch arguments: bogus'):
@@ -105,6 +110,20 @@ def test_runner_starts_the_graph_of_the_launch_file() -> None:
         assert 'image_raw:=cam' in child.cmd
     camera = children[-1]
     assert camera.finite and "source:='/v.mp4'" in camera.cmd
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('flags, observers', [
+    ([], 0), (['--echo'], 1), (['--record', 'x.mp4'], 1), (['--echo', '--record', 'x.mp4'], 2)])
+def test_runner_classifier_waits_for_echo_and_recorder(flags: list, observers: int) -> None:
+    """With a video, the classifier reads images only once the echo and recorder hear it."""
+    children = children_for(build_parser().parse_args(['--source', '/v.mp4', *flags]))
+    classifier = next(c for c in children if c.name == 'emotion_classifier')
+    wanted = [a for a in classifier.cmd if a.startswith('wait_for_output_subscribers:=')]
+    assert wanted == ([f'wait_for_output_subscribers:={observers}'] if observers else [])
+    assert all(c.defers_sigint for c in children)
+    live = children_for(build_parser().parse_args(['--echo']))
+    assert not any('wait_for_output' in a for c in live for a in c.cmd)
 
 
 def test_namespace_puts_every_node_under_it() -> None:
@@ -156,6 +175,8 @@ def test_runner_commands_for_namespaces_and_cameras(tmp_path: Path) -> None:
         'camera', 'face_tracker', 'emotion_classifier', 'emotion_echo')}
     assert children['cam2/camera'].finite and "source:='/b.mp4'" in children['cam2/camera'].cmd
     assert children['cam1/emotion_echo'].cmd[-2:] == ['-r', '__ns:=/cam1']
+    # Each camera's classifier waits for its own echo (the video must not end unheard).
+    assert 'wait_for_output_subscribers:=1' in children['cam2/emotion_classifier'].cmd
     with pytest.raises(ValueError, match='--record takes one camera'):
         children_for(build_parser().parse_args(['--cameras', 'a,b', '--record',
                                                 str(tmp_path / 'x.mp4')]))

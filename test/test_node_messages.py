@@ -48,3 +48,15 @@ def test_emotion_message_fields() -> None:
     assert (msg.roi.x_offset, msg.roi.y_offset, msg.roi.width, msg.roi.height) == \
         (11, 20, 30, 40)
     assert list(msg.probabilities) == pytest.approx(probabilities.tolist())
+
+
+def test_track_keypoints_become_points_in_pixels() -> None:
+    """Keypoints go into Face.keypoints as (x, y, 0) in order; none gives an empty list."""
+    from emotion_ros.core.tracking import Track
+    from emotion_ros.nodes.face_tracker_node import track_to_face
+
+    points = tuple((100.0 + i, 200.5 + i) for i in range(6))
+    face = track_to_face(Track(1, 90.0, 190.0, 40.0, 40.0, 0.9, 3, 0, points), 640, 480)
+    assert [(p.x, p.y, p.z) for p in face.keypoints] == [(x, y, 0.0) for x, y in points]
+    assert list(track_to_face(Track(2, 90.0, 190.0, 40.0, 40.0, 1.0, 3, 0), 640, 480)
+                .keypoints) == []

@@ -17,7 +17,6 @@
 from collections import Counter
 from pathlib import Path
 
-from emotion_ros.graph import FINITE_SOURCE_START_DELAY
 import numpy as np
 import pytest
 from ros_helpers import node_process, REPO_ROOT, spin_until, stop_process
@@ -55,19 +54,20 @@ def run_pipeline(rclpy_context, tmp_path: Path, video: Path, **classifier_params
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(node)
     logs = {name: tmp_path / f'{name}.log' for name in ('tracker', 'classifier', 'camera')}
+    # Each reads images only once its output is heard (classifier: this probe's emotions), so
+    # the camera's wait for image_raw subscribers covers every link, as in emotion_run.
     processes = {
-        'tracker': node_process('face_tracker_node', logs['tracker']),
+        'tracker': node_process('face_tracker_node', logs['tracker'],
+                                wait_for_output_subscribers=1),
         'classifier': node_process('emotion_classifier_node', logs['classifier'],
-                                   **classifier_params),
+                                   wait_for_output_subscribers=1, **classifier_params),
     }
     try:
         assert spin_until(executor, lambda: emotions_sub.get_publisher_count() > 0,
                           RUN_TIMEOUT), 'the classifier never matched'
-        # Start once the tracker, the classifier and this probe subscribe to image_raw, then
-        # give the tracker -> classifier link the same discovery delay as emotion_run does.
+        # Start once the tracker, the classifier and this probe subscribe to image_raw.
         processes['camera'] = node_process(
-            'camera_node', logs['camera'], source=str(video), wait_for_subscribers=3,
-            start_delay=FINITE_SOURCE_START_DELAY)
+            'camera_node', logs['camera'], source=str(video), wait_for_subscribers=3)
         finished = spin_until(executor, lambda: processes['camera'].poll() is not None,
                               RUN_TIMEOUT)
         # Let the last frames through the tracker and the classifier.

@@ -66,7 +66,7 @@ def _run_remote(link, transport: str, tmp_path: Path) -> dict:
     """Run camera | tracker + classifier + probe across the link; return what crossed it."""
     import time
 
-    from emotion_ros.graph import FINITE_SOURCE_START_DELAY, NodeSpec
+    from emotion_ros.graph import NodeSpec
     from emotion_ros.tools.netns import udp_only_env
     from emotion_ros.tools.runner import node_command
     env = udp_only_env(dict(os.environ), REPO_ROOT / 'config')
@@ -77,15 +77,17 @@ def _run_remote(link, transport: str, tmp_path: Path) -> dict:
         processes['probe'] = _start(
             remote + [sys.executable, '-m', 'emotion_ros.tools.stamp_probe', '--out', str(out)],
             tmp_path / 'probe.log', env)
+        # Each reads images only once its outputs are heard (faces: classifier and probe;
+        # emotions: probe), so the camera's wait covers every link across the namespaces.
         for spec in (NodeSpec('face_tracker_node', 'face_tracker',
-                              {'image_transport': transport}),
+                              {'image_transport': transport, 'wait_for_output_subscribers': 2}),
                      NodeSpec('emotion_classifier_node', 'emotion_classifier',
-                              {'image_transport': transport})):
+                              {'image_transport': transport, 'wait_for_output_subscribers': 1})):
             processes[spec.name] = _start(remote + node_command(spec, PARAMS_FILE),
                                           tmp_path / f'{spec.name}.log', env)
         camera = NodeSpec('camera_node', 'camera', {
             'source': str(MEDIA / 'single_face.mp4'), 'publish_compressed': True,
-            'wait_for_subscribers': 2, 'start_delay': FINITE_SOURCE_START_DELAY})
+            'wait_for_subscribers': 2})
         before = link.byte_counters()
         processes['camera'] = _start(camera_ns + node_command(camera, PARAMS_FILE),
                                      tmp_path / 'camera.log', env)

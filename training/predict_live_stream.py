@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--model', default=str(DEFAULT_MODEL),
                         help='.keras/.hdf5/.tflite/.onnx model with a card (default: the '
                              'out-of-the-box mini-Xception)')
-    add_arguments(parser, DetectorConfig, ('detector', 'min_score', 'detection_scale'))
+    add_arguments(parser, DetectorConfig,
+                  ('detector', 'blazeface_model', 'min_score', 'detection_scale'))
     add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margins', 'mirror'))
     parser.add_argument('--output', help='annotated video to write (default when headless: '
                                          'runs/live/<source>_annotated.mp4)')

@@ -35,7 +35,9 @@ COMPRESSED_FORMAT_CHOICES = ('jpeg', 'png')
 # How the tracker and the classifier receive images: image_transport's transport names.
 IMAGE_TRANSPORT_CHOICES = ('raw', 'compressed')
 # Registered face detector names (emotion_ros.core.detection.DETECTORS; a test keeps them equal).
-DETECTOR_CHOICES = ('yuface', 'haar')
+DETECTOR_CHOICES = ('blazeface', 'haar')
+# BlazeFace models (emotion_ros.core.blazeface.MODELS; a test keeps them equal).
+BLAZEFACE_MODEL_CHOICES = ('full', 'short')
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,30 @@ class ImageInputConfig(StageConfig):
 
 
 @dataclass(frozen=True)
+class StartConfig(StageConfig):
+    """When the face tracker and the classifier start to read images (ROS nodes only)."""
+
+    wait_for_output_subscribers: int = setting(
+        0, "read images only once this node's outputs (faces; emotions + image_annotated) "
+        'have this many subscribers in total (0: at once); with wait_for_subscribers of the '
+        'camera, a short video reaches every node', low=0, high=100)
+
+
+@dataclass(frozen=True)
 class DetectorConfig(StageConfig):
     """The face detector: which one, and its knobs."""
 
-    detector: str = setting('yuface', 'face detector', choices=DETECTOR_CHOICES)
-    min_score: float = setting(0.5, 'minimum detection confidence, 0..1', low=0.0, high=1.0)
+    detector: str = setting(
+        'blazeface', "face detector: 'blazeface' (MediaPipe BlazeFace, six keypoints per face) "
+        "or 'haar' (OpenCV frontal-face cascade, no keypoints)", choices=DETECTOR_CHOICES)
+    blazeface_model: str = setting(
+        'full', "BlazeFace model: 'full' (faces up to about 5 m, 192 px input) or 'short' "
+        '(faces within about 2 m, 128 px input, faster)', choices=BLAZEFACE_MODEL_CHOICES)
+    min_score: float = setting(0.6, 'minimum detection confidence, 0..1 (BlazeFace)',
+                               low=0.0, high=1.0)
     detection_scale: float = setting(
-        0.5, 'factor the image is scaled by before detection (0.5: half size; 1.0 for small or '
-        'distant faces)', low=0.05, high=1.0)
+        1.0, 'factor the image is scaled by before Haar detection (0.5: half size, faster, '
+        'misses small faces); BlazeFace scales to its own input size', low=0.05, high=1.0)
     detector_threads: int = setting(
         1, 'threads the detector may use (0: one per core); 1 keeps detection steady when the '
         'classifier shares a small CPU', low=0, high=64)

@@ -50,7 +50,22 @@ _YUYV_ENCODINGS = ('yuv422_yuy2', 'yuyv')
 
 
 class ImageEncodingError(ValueError):
-    """An image or its message fields cannot be converted."""
+    """
+    An image or its message fields cannot be converted.
+
+    ``kind`` names the kind of fault in a few words, the same for every message of that kind
+    (the message text varies with the sizes): callers count and throttle logs by it.
+    """
+
+    def __init__(self, message: str, kind: str = 'invalid image') -> None:
+        """
+        Make the error.
+
+        :param message: what is wrong, with the values.
+        :param kind: the kind of fault, e.g. ``'short data'``.
+        """
+        super().__init__(message)
+        self.kind = kind
 
 
 def _as_byte_array(data: Any) -> np.ndarray:
@@ -64,7 +79,8 @@ def _as_byte_array(data: Any) -> np.ndarray:
     """
     if isinstance(data, np.ndarray):
         if data.dtype != np.uint8:
-            raise ImageEncodingError(f'image data must be uint8, got {data.dtype}')
+            raise ImageEncodingError(f'image data must be uint8, got {data.dtype}',
+                                     'bad data type')
         return data.reshape(-1)
     try:
         return np.frombuffer(data, dtype=np.uint8)
@@ -74,7 +90,8 @@ def _as_byte_array(data: Any) -> np.ndarray:
         return np.asarray(data, dtype=np.uint8).reshape(-1)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ImageEncodingError(
-            f'image data of type {type(data).__name__} is not a byte buffer: {exc}') from exc
+            f'image data of type {type(data).__name__} is not a byte buffer: {exc}',
+            'bad data type') from exc
 
 
 def _check_geometry(encoding: str, height: int, width: int, step: int, size: int) -> int:
@@ -92,24 +109,25 @@ def _check_geometry(encoding: str, height: int, width: int, step: int, size: int
     if encoding not in _BYTES_PER_PIXEL:
         raise ImageEncodingError(
             f"unsupported image encoding '{encoding}'; supported: "
-            f"{', '.join(SUPPORTED_ENCODINGS)}")
+            f"{', '.join(SUPPORTED_ENCODINGS)}", 'unknown encoding')
     if height <= 0 or width <= 0:
-        raise ImageEncodingError(f'image has zero size ({width}x{height}, {encoding})')
+        raise ImageEncodingError(f'image has zero size ({width}x{height}, {encoding})',
+                                 'zero size')
     if height * width > MAX_IMAGE_PIXELS:
         raise ImageEncodingError(
             f'image {width}x{height} has {height * width} pixels, more than the '
-            f'maximum {MAX_IMAGE_PIXELS} (MAX_IMAGE_PIXELS)')
+            f'maximum {MAX_IMAGE_PIXELS} (MAX_IMAGE_PIXELS)', 'huge image')
     bpp = _BYTES_PER_PIXEL[encoding]
     if step < width * bpp:
         raise ImageEncodingError(
             f'step {step} is smaller than width * bytes per pixel = {width} * {bpp} '
-            f'= {width * bpp} for {encoding}')
+            f'= {width * bpp} for {encoding}', 'short step')
     if size < step * height:
         raise ImageEncodingError(
             f'image data has {size} bytes, less than step * height = {step} * {height} '
-            f'= {step * height} ({width}x{height} {encoding})')
+            f'= {step * height} ({width}x{height} {encoding})', 'short data')
     if encoding in _YUYV_ENCODINGS and width % 2:
-        raise ImageEncodingError(f'{encoding} needs an even width, got {width}')
+        raise ImageEncodingError(f'{encoding} needs an even width, got {width}', 'odd width')
     return bpp
 
 
@@ -177,20 +195,23 @@ def encode_pixels(bgr: np.ndarray, encoding: str = 'bgr8') -> tuple[int, int, in
     """
     if encoding not in ENCODABLE_ENCODINGS:
         raise ImageEncodingError(
-            f"cannot encode to '{encoding}'; supported: {', '.join(ENCODABLE_ENCODINGS)}")
+            f"cannot encode to '{encoding}'; supported: {', '.join(ENCODABLE_ENCODINGS)}",
+            'unknown encoding')
     image = np.asarray(bgr)
     if image.dtype != np.uint8:
-        raise ImageEncodingError(f'image must be uint8, got {image.dtype}')
+        raise ImageEncodingError(f'image must be uint8, got {image.dtype}', 'bad data type')
     grey_input = image.ndim == 2 and encoding == 'mono8'
     if not grey_input and (image.ndim != 3 or image.shape[2] != 3):
         raise ImageEncodingError(
-            f'image must be HxWx3 BGR (or HxW grey for mono8), got shape {image.shape}')
+            f'image must be HxWx3 BGR (or HxW grey for mono8), got shape {image.shape}',
+            'bad shape')
     height, width = image.shape[:2]
     if height == 0 or width == 0:
-        raise ImageEncodingError(f'image has zero size ({width}x{height})')
+        raise ImageEncodingError(f'image has zero size ({width}x{height})', 'zero size')
     if height * width > MAX_IMAGE_PIXELS:
         raise ImageEncodingError(
-            f'image {width}x{height} has more than MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS} pixels')
+            f'image {width}x{height} has more than MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS} pixels',
+            'huge image')
     if encoding == 'rgb8':
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     elif encoding == 'mono8' and not grey_input:

@@ -20,6 +20,7 @@ Frame sources over OpenCV: a V4L2 camera, a video file or a folder of images.
 and ``close()``; sources are also context managers.
 """
 
+from collections.abc import Callable
 import logging
 import math
 import os
@@ -39,10 +40,59 @@ DEFAULT_FOLDER_FPS = 10.0
 # File name suffixes read as still images (lower case).
 IMAGE_EXTENSIONS = ('.bmp', '.jpeg', '.jpg', '.pgm', '.png', '.ppm', '.tif', '.tiff', '.webp')
 _DEVICE_RE = re.compile(r'^/dev/video(\d+)$')
+# JPEG markers: start of scan and end of image (ITU T.81, B.1.1.3). Neither can occur inside
+# entropy-coded data, where every 0xFF byte is followed by 0x00 or a restart marker.
+_JPEG_SOI = b'\xff\xd8'
+_JPEG_SOS = b'\xff\xda'
+_JPEG_EOI = b'\xff\xd9'
+
+# Called with the path and the reason of an image file that is skipped.
+SkipReporter = Callable[[Path, str], None]
 
 
 class SourceError(RuntimeError):
     """A frame source cannot be opened or read."""
+
+
+def jpeg_is_truncated(data: bytes) -> bool:
+    """
+    Tell whether JPEG data ends before its image does.
+
+    libjpeg decodes a truncated file anyway (grey below the cut, "Premature end of JPEG file"
+    on stderr), so ``cv2.imread`` cannot tell. A complete file has an end-of-image marker after
+    its last start-of-scan; bytes after that marker (some cameras append some) are allowed.
+
+    :param data: the file's bytes.
+    :returns: True for JPEG data without an end-of-image marker after its last scan; False
+        for complete JPEG data and for anything that is not JPEG.
+    """
+    if not data.startswith(_JPEG_SOI):
+        return False
+    return data.rfind(_JPEG_EOI) < data.rfind(_JPEG_SOS)
+
+
+def read_image_file(path: Path) -> tuple[Optional[np.ndarray], str]:
+    """
+    Read an image file that must be whole.
+
+    :param path: the file.
+    :returns: ``(image, '')`` with a BGR uint8 image, or ``(None, reason)``.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, f'cannot read it ({error.strerror or error})'
+    if jpeg_is_truncated(data):
+        return None, 'truncated JPEG (no end-of-image marker)'
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        return None, 'not an image OpenCV can decode'
+    return image, ''
+
+
+def _log_skip(path: Path, reason: str) -> None:
+    """Report a skipped image through Python logging (when no reporter is given)."""
+    _LOG.warning('skipping unreadable image %s: %s', path, reason)
 
 
 class FrameSource(Protocol):
@@ -179,31 +229,36 @@ class VideoFileSource(_Closing):
 class ImageFolderSource(_Closing):
     """Still images played as a video, in sorted file-name order."""
 
-    def __init__(self, files: list[Path], fps: float = 0.0, loop: bool = False) -> None:
+    def __init__(self, files: list[Path], fps: float = 0.0, loop: bool = False,
+                 on_skip: Optional[SkipReporter] = None) -> None:
         """
         Play a list of image files.
 
         :param files: the images, in play order.
         :param fps: reported rate, Hz; 0 means :data:`DEFAULT_FOLDER_FPS`.
         :param loop: start again at the first image after the last one.
+        :param on_skip: called once with the path and reason of each unreadable or truncated
+            image, which is then dropped; default: a Python logging warning.
         :raises SourceError: when ``files`` is empty.
         """
         if not files:
             raise SourceError('no image files to play')
-        self.files = list(files)
+        self.files = [Path(f) for f in files]
         self.fps = float(fps) if fps > 0 else DEFAULT_FOLDER_FPS
         self.loop = loop
+        self._on_skip = on_skip or _log_skip
         self._index = 0
 
     @classmethod
-    def from_folder(cls, folder: Union[str, Path], fps: float = 0.0,
-                    loop: bool = False) -> 'ImageFolderSource':
+    def from_folder(cls, folder: Union[str, Path], fps: float = 0.0, loop: bool = False,
+                    on_skip: Optional[SkipReporter] = None) -> 'ImageFolderSource':
         """
         Play the images of a folder (not recursive), sorted by name.
 
         :param folder: the folder.
         :param fps: reported rate, Hz; 0 means :data:`DEFAULT_FOLDER_FPS`.
         :param loop: start again at the first image after the last one.
+        :param on_skip: see :class:`ImageFolderSource`.
         :returns: the source.
         :raises SourceError: when the folder has no file with an image extension.
         """
@@ -213,11 +268,11 @@ class ImageFolderSource(_Closing):
         if not files:
             raise SourceError(
                 f"image folder {folder} has no images ({', '.join(IMAGE_EXTENSIONS)})")
-        return cls(files, fps=fps, loop=loop)
+        return cls(files, fps=fps, loop=loop, on_skip=on_skip)
 
     def read(self) -> Optional[np.ndarray]:
         """
-        Load the next readable image; unreadable ones are skipped (and dropped) with a warning.
+        Load the next readable image; unreadable or truncated ones are reported and dropped.
 
         :returns: BGR uint8 image, or None after the last one (or when no
             image is readable) unless looping.
@@ -228,17 +283,17 @@ class ImageFolderSource(_Closing):
                     return None
                 self._index = 0
             path = self.files[self._index]
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            image, reason = read_image_file(path)
             if image is not None:
                 self._index += 1
                 return image
-            _LOG.warning('skipping unreadable image %s', path)
-            del self.files[self._index]  # warn once, not on every loop
+            del self.files[self._index]  # report once, not on every loop
+            self._on_skip(path, reason)
         return None
 
 
 def open_source(spec: Union[str, int], width: int = 0, height: int = 0, fps: float = 0.0,
-                loop: bool = False) -> FrameSource:
+                loop: bool = False, on_skip: Optional[SkipReporter] = None) -> FrameSource:
     """
     Open a camera, a video file or an image folder.
 
@@ -250,6 +305,8 @@ def open_source(spec: Union[str, int], width: int = 0, height: int = 0, fps: flo
     :param fps: camera rate or folder play rate, Hz; for a video, overrides the
         file's rate when > 0.
     :param loop: loop files and folders (ignored for cameras).
+    :param on_skip: for folders and image files: reports each skipped image (see
+        :class:`ImageFolderSource`).
     :returns: the open source.
     :raises SourceError: when the spec names nothing that exists or it cannot be
         opened; the message names it.
@@ -270,9 +327,9 @@ def open_source(spec: Union[str, int], width: int = 0, height: int = 0, fps: flo
         # /dev/v4l/by-id/... and other stable names of a V4L2 device.
         return CameraSource(str(path), width, height, fps)
     if path.is_dir():
-        return ImageFolderSource.from_folder(path, fps=fps, loop=loop)
+        return ImageFolderSource.from_folder(path, fps=fps, loop=loop, on_skip=on_skip)
     if not path.exists():
         raise SourceError(f'source {text} does not exist (not a camera, file or folder)')
     if path.suffix.lower() in IMAGE_EXTENSIONS:
-        return ImageFolderSource([path], fps=fps, loop=loop)
+        return ImageFolderSource([path], fps=fps, loop=loop, on_skip=on_skip)
     return VideoFileSource(path, loop=loop, fps=fps)

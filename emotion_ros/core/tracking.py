@@ -32,13 +32,20 @@ Differences from abewley/sort, on purpose:
   keeps its id through a missed detection or two and downstream still gets a
   box for it. After ``max_age`` misses the track is deleted and the face, if it
   comes back, gets a new id.
+
+Keypoints (face landmarks, when the detector gives them): a track reports the
+keypoints of the detection matched to it this frame, unchanged. While it
+coasts, it reports the last matched keypoints moved and scaled with the box:
+each point keeps its position relative to the box (offset from the box centre
+as a fraction of the box width and height) that it had in the filtered box of
+its last update. A track whose detections had none reports none.
 """
 
 from dataclasses import dataclass
 from typing import Sequence
 
 from emotion_ros.core.config import TrackerConfig
-from emotion_ros.core.detection import Detection
+from emotion_ros.core.detection import Detection, Point
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -71,6 +78,8 @@ class Track:
     :param score: score of the last detection matched to the track, 0..1.
     :param hits: number of detections matched to the track so far.
     :param time_since_update: frames since the last matched detection (0 = matched now).
+    :param keypoints: ``(x, y)`` pixel landmarks, in the detector's order: the matched
+        detection's, or while coasting the last ones moved with the box; empty when none.
     """
 
     id: int  # noqa: A003 (the field name is part of the agreed API)
@@ -81,6 +90,7 @@ class Track:
     score: float
     hits: int
     time_since_update: int
+    keypoints: tuple[Point, ...] = ()
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -161,13 +171,15 @@ def iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class _KalmanBoxTrack:
     """One track: its Kalman filter state and bookkeeping."""
 
-    def __init__(self, track_id: int, box: np.ndarray, score: float) -> None:
+    def __init__(self, track_id: int, box: np.ndarray, score: float,
+                 keypoints: tuple[Point, ...] = ()) -> None:
         """
         Start a track at a detected box.
 
         :param track_id: the new track's id.
         :param box: ``(x, y, w, h)`` with w, h > 0.
         :param score: detection score.
+        :param keypoints: the detection's ``(x, y)`` landmarks, pixels.
         """
         self.id = track_id
         self.x = np.zeros(7)
@@ -178,6 +190,29 @@ class _KalmanBoxTrack:
         self.hit_streak = 1
         self.time_since_update = 0
         self.confirmed = False
+        self._set_keypoints(keypoints)
+
+    def _set_keypoints(self, keypoints: tuple[Point, ...]) -> None:
+        """Keep the matched landmarks and their place relative to the current box."""
+        self._keypoints = tuple(keypoints)
+        self._relative = None
+        if keypoints:
+            x, y, w, h = self.box()
+            if w > 0.0 and h > 0.0:
+                centre = np.array([x + w / 2.0, y + h / 2.0])
+                self._relative = (np.asarray(keypoints, dtype=float) - centre) / (w, h)
+
+    def keypoints(self) -> tuple[Point, ...]:
+        """
+        Return the landmarks to report for the current state.
+
+        :returns: the matched detection's landmarks, or (coasting) those moved with the box.
+        """
+        if self.time_since_update == 0 or self._relative is None:
+            return self._keypoints
+        x, y, w, h = self.box()
+        points = np.array([x + w / 2.0, y + h / 2.0]) + self._relative * (w, h)
+        return tuple((float(px), float(py)) for px, py in points)
 
     def predict(self) -> bool:
         """
@@ -195,12 +230,13 @@ class _KalmanBoxTrack:
         self.time_since_update += 1
         return bool(np.all(np.isfinite(self.x)) and np.all(np.isfinite(self.p)))
 
-    def update(self, box: np.ndarray, score: float) -> None:
+    def update(self, box: np.ndarray, score: float, keypoints: tuple[Point, ...] = ()) -> None:
         """
         Correct the state with a matched detection.
 
         :param box: ``(x, y, w, h)`` with w, h > 0.
         :param score: detection score.
+        :param keypoints: the detection's ``(x, y)`` landmarks, pixels.
         """
         innovation = xywh_to_z(box) - _H @ self.x
         s = _H @ self.p @ _H.T + np.diag(_MEASUREMENT_VARIANCE)
@@ -213,6 +249,7 @@ class _KalmanBoxTrack:
         self.hits += 1
         self.hit_streak += 1
         self.time_since_update = 0
+        self._set_keypoints(keypoints)
 
     def box(self) -> np.ndarray:
         """
@@ -268,7 +305,9 @@ class SortTracker:
         self._tracks = [t for t in self._tracks if t.predict()]
         dets = np.array([(d.x, d.y, d.w, d.h, d.score) for d in detections],
                         dtype=float).reshape(-1, 5)
-        dets = dets[np.all(np.isfinite(dets), axis=1) & (dets[:, 2] > 0) & (dets[:, 3] > 0)]
+        valid = np.all(np.isfinite(dets), axis=1) & (dets[:, 2] > 0) & (dets[:, 3] > 0)
+        points = [d.keypoints for d, ok in zip(detections, valid) if ok]
+        dets = dets[valid]
 
         matched_dets = set()
         if len(dets) and self._tracks:
@@ -277,11 +316,12 @@ class SortTracker:
             rows, cols = linear_sum_assignment(iou, maximize=True)
             for d, t in zip(rows, cols):
                 if iou[d, t] >= self.iou_threshold and iou[d, t] > 0.0:
-                    self._tracks[t].update(dets[d, :4], float(dets[d, 4]))
+                    self._tracks[t].update(dets[d, :4], float(dets[d, 4]), points[d])
                     matched_dets.add(int(d))
         for d in range(len(dets)):
             if d not in matched_dets:
-                self._tracks.append(_KalmanBoxTrack(self._next_id, dets[d, :4], float(dets[d, 4])))
+                self._tracks.append(_KalmanBoxTrack(self._next_id, dets[d, :4],
+                                                    float(dets[d, 4]), points[d]))
                 self._next_id += 1
 
         for t in self._tracks:
@@ -293,5 +333,6 @@ class SortTracker:
         for t in sorted(self._tracks, key=lambda t: t.id):
             if t.confirmed:
                 x, y, w, h = (float(v) for v in t.box())
-                reported.append(Track(t.id, x, y, w, h, t.score, t.hits, t.time_since_update))
+                reported.append(Track(t.id, x, y, w, h, t.score, t.hits, t.time_since_update,
+                                      t.keypoints()))
         return reported

@@ -69,6 +69,8 @@ class CameraNode(Node):
         self._source: Optional[FrameSource] = None
         self._next_open = 0.0
         self._frames = 0
+        # Say "publishing" once frames flow (after each (re)open), not while none can.
+        self._announced = False
         self._started: Optional[float] = None
         self._ended: Optional[float] = None
         # After _source exists: from here on destroy_node() works if the start-up fails.
@@ -77,15 +79,20 @@ class CameraNode(Node):
             # A file or folder that cannot be opened will not appear later: stop now.
             try:
                 self._source = open_source(self.config.source, loop=self.config.loop,
-                                           fps=0.0 if self._is_video() else self.config.framerate)
+                                           fps=0.0 if self._is_video() else self.config.framerate,
+                                           on_skip=self._on_skip)
             except SourceError as error:
                 raise StartupError(str(error)) from None
             rate = self._source.fps
         else:
             self._open_camera()
             rate = self.config.framerate
-        self.get_logger().info(f'publishing {self._describe()} at {rate:.1f} Hz')
+        self._rate = rate
         self._timer = self.create_timer(1.0 / rate, self._tick)
+
+    def _on_skip(self, path: Path, reason: str) -> None:
+        """Report an image of the folder that is skipped (once: the source drops it)."""
+        self.get_logger().warning(f'skipping unreadable image {path}: {reason}')
 
     def _is_video(self) -> bool:
         """Tell whether the source is a video file (played at its own rate)."""
@@ -102,6 +109,7 @@ class CameraNode(Node):
         try:
             self._source = open_source(self.config.video_device, self.config.image_width,
                                        self.config.image_height, self.config.framerate)
+            self._announced = False
             self.get_logger().info(f'camera {self.config.video_device} opened')
         except SourceError as error:
             self._source = None
@@ -154,6 +162,9 @@ class CameraNode(Node):
         self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
         self._diagnostics.published(header.stamp, started)
         self._frames += 1
+        if not self._announced:
+            self._announced = True
+            self.get_logger().info(f'publishing {self._describe()} at {self._rate:.1f} Hz')
 
     def _image_subscribers(self) -> int:
         """Return the subscribers of image_raw, raw and compressed together."""
@@ -184,9 +195,12 @@ class CameraNode(Node):
                           p=list(calibration.p))
 
     def destroy_node(self) -> None:
-        """Release the device or file."""
-        if self._source is not None:
-            self._source.close()
+        """Release the device or file (also for a node whose start-up failed half-way)."""
+        # rclpy.try_shutdown() destroys every node of the context, even one whose __init__
+        # raised (e.g. a refused parameter) before _source existed.
+        source = getattr(self, '_source', None)
+        if source is not None:
+            source.close()
         super().destroy_node()
 
 

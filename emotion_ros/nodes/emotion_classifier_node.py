@@ -22,13 +22,15 @@ from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-from emotion_ros.core.config import EmotionConfig, ImageInputConfig
+from emotion_ros.core.config import EmotionConfig, ImageInputConfig, StartConfig
 from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
 from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.image_input import transport_topic
+from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
@@ -69,7 +71,8 @@ class EmotionClassifierNode(Node):
     def __init__(self) -> None:
         super().__init__('emotion_classifier')
         self.config: EmotionConfig
-        self.config, input_config = declare_config(self, EmotionConfig, ImageInputConfig)
+        self.config, input_config, start_config = declare_config(
+            self, EmotionConfig, ImageInputConfig, StartConfig)
         self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
         self._annotated_pub = self.create_publisher(Image, 'image_annotated',
                                                     publisher_qos('reliable'))
@@ -85,14 +88,17 @@ class EmotionClassifierNode(Node):
         self._throttle = DistinctThrottle()
         self._frame_check = FrameLossCheck(self)
         self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters)
-        # Subscribe only once the model is ready, so a camera waiting for subscribers does not
-        # start before this node can classify.
-        image = subscribe_image(self, input_config.image_transport, self._on_image,
-                                PAIRED_IMAGE_QOS)
+        # Subscribe only once the model is ready (and the outputs are heard, if asked), so a
+        # camera waiting for subscribers does not start before this node can classify.
         self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
+        image_topic = transport_topic(self, input_config.image_transport)
+        when_heard(self, [self._emotions_pub, self._annotated_pub],
+                   start_config.wait_for_output_subscribers,
+                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
+                                           PAIRED_IMAGE_QOS))
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
-            f'{", ".join(self._estimator.labels)}; images from {image.topic_name}')
+            f'{", ".join(self._estimator.labels)}; images from {image_topic}')
 
     def _dropped(self) -> dict[str, int]:
         stats = self._pairer.stats
@@ -134,7 +140,8 @@ class EmotionClassifierNode(Node):
             results, problems = self._estimator.estimate(bgr, boxes)
             for problem in problems:
                 self._diagnostics.error('bad_face_box')
-                if self._throttle.due(problem):
+                # The texts carry face ids and sizes: one kind, logged once per period.
+                if self._throttle.due('face skipped'):
                     self.get_logger().warning(problem)
         else:
             self._estimator.forget_absent([])

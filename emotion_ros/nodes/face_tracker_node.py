@@ -17,17 +17,21 @@
 from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
-from emotion_ros.core.config import DetectorConfig, ImageInputConfig, TrackerConfig
+from emotion_ros.core.config import DetectorConfig, ImageInputConfig, StartConfig
+from emotion_ros.core.config import TrackerConfig
 from emotion_ros.core.detection import clip_detection, make_detector
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.tracking import SortTracker, Track
 from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
 from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.image_input import transport_topic
+from emotion_ros.nodes.output_gate import when_heard
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
 from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
+from geometry_msgs.msg import Point
 from rclpy.node import Node
 from sensor_msgs.msg import RegionOfInterest
 
@@ -53,7 +57,8 @@ def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
     coasting = track.time_since_update > 0
     return Face(id=track.id, roi=roi,
                 detection_confidence=0.0 if coasting else float(track.score),
-                frames_since_detection=track.time_since_update)
+                frames_since_detection=track.time_since_update,
+                keypoints=[Point(x=float(x), y=float(y), z=0.0) for x, y in track.keypoints])
 
 
 class FaceTrackerNode(Node):
@@ -61,11 +66,11 @@ class FaceTrackerNode(Node):
 
     def __init__(self) -> None:
         super().__init__('face_tracker')
-        detector_config, tracker_config, input_config = declare_config(
-            self, DetectorConfig, TrackerConfig, ImageInputConfig)
+        detector_config, tracker_config, input_config, start_config = declare_config(
+            self, DetectorConfig, TrackerConfig, ImageInputConfig, StartConfig)
         try:
             self._detector = make_detector(detector_config)
-        except (ImportError, RuntimeError, OSError) as error:
+        except (ImportError, RuntimeError, OSError, ValueError) as error:
             raise StartupError(f'detector {detector_config.detector} unavailable: {error}') \
                 from None
         self._tracker = SortTracker.from_config(tracker_config)
@@ -74,10 +79,12 @@ class FaceTrackerNode(Node):
         self._frame_check = FrameLossCheck(self)
         self._diagnostics = NodeDiagnostics(
             self, counters=lambda: {'log lines suppressed': self._throttle.suppressed})
-        image = subscribe_image(self, input_config.image_transport, self._on_image,
-                                LATEST_IMAGE_QOS)
+        image_topic = transport_topic(self, input_config.image_transport)
+        when_heard(self, [self._publisher], start_config.wait_for_output_subscribers,
+                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
+                                           LATEST_IMAGE_QOS))
         self.get_logger().info(f'tracking faces with {detector_config.detector} on '
-                               f'{image.topic_name}')
+                               f'{image_topic}')
 
     def _on_image(self, msg: AnyImage) -> None:
         started = self._diagnostics.received()

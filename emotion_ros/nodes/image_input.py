@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, Union
 
 from emotion_ros.conversions import compressed_to_bgr, imgmsg_to_bgr
+from emotion_ros.core.compressed import CompressedImageError
 from emotion_ros.core.config import IMAGE_TRANSPORT_CHOICES
 import numpy as np
 from rclpy.node import Node
@@ -93,7 +94,10 @@ def error_kind(error: Exception) -> str:
     Return the key a bad frame is logged under once per period: its kind, else its text.
 
     :param error: a decoding error.
-    :returns: ``error.kind`` for compressed images, the message for raw ones.
+    :returns: ``error.kind`` (every ImageEncodingError has one; compressed ones prefixed), else
+        the message.
     """
     kind: Any = getattr(error, 'kind', None)
-    return f'compressed:{kind}' if kind else str(error)
+    if not kind:
+        return str(error)
+    return f'compressed:{kind}' if isinstance(error, CompressedImageError) else kind

@@ -16,13 +16,13 @@
 
 import argparse
 import json
+import os
 import sys
 from typing import Optional, TextIO
 
 from emotion_msgs.msg import EmotionArray
 from emotion_ros.nodes.qos import RESULT_QOS
-import rclpy
-from rclpy.executors import ExternalShutdownException
+from emotion_ros.nodes.spin import run_node
 from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 
@@ -60,24 +60,51 @@ def to_json(msg: EmotionArray, namespace: str = '/') -> str:
 class EmotionEcho(Node):
     """Subscribe to emotions and print what arrives."""
 
-    def __init__(self, jsonl: bool, count: int, out: TextIO) -> None:
+    def __init__(self, jsonl: bool, count: int, out: TextIO, timeout: float = 0.0) -> None:
+        """
+        Subscribe to emotions.
+
+        :param jsonl: one JSON object per message instead of one line per face.
+        :param count: leave after this many messages (0: never).
+        :param out: where the lines go.
+        :param timeout: leave after this many seconds (0: never).
+        """
         super().__init__('emotion_echo')
         self._jsonl, self._count, self._out = jsonl, count, out
         self.received = 0
+        self._closed = False
+        self._timed_out = False
         self.create_subscription(EmotionArray, 'emotions', self._on_emotions, RESULT_QOS)
+        if timeout > 0:
+            self._timer = self.create_timer(timeout, self._on_timeout)
 
     @property
     def done(self) -> bool:
         """Return whether the requested number of messages arrived."""
         return 0 < self._count <= self.received
 
+    @property
+    def finished(self) -> bool:
+        """Return whether to leave: count reached, timed out, or the output was closed."""
+        return self.done or self._timed_out or self._closed
+
+    def _on_timeout(self) -> None:
+        self._timed_out = True
+
     def _on_emotions(self, msg: EmotionArray) -> None:
         self.received += 1
         namespace = self.get_namespace()
         lines = [to_json(msg, namespace)] if self._jsonl else format_lines(msg, namespace)
-        # One write per message: echoes of several cameras may share a stdout, unbuffered.
-        self._out.write(''.join(line + '\n' for line in lines))
-        self._out.flush()
+        try:
+            # One write per message: echoes of several cameras may share a stdout, unbuffered.
+            self._out.write(''.join(line + '\n' for line in lines))
+            self._out.flush()
+        except (OSError, ValueError):
+            # The reader went away (``| head``, a closed terminal): nothing left to print to.
+            self._closed = True
+            if self._out is sys.stdout:
+                # Else the interpreter's final flush of stdout reports the broken pipe.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(args: Optional[list[str]] = None) -> None:
@@ -89,17 +116,5 @@ def main(args: Optional[list[str]] = None) -> None:
     parser.add_argument('--timeout', type=float, default=0.0,
                         help='exit after this many seconds (0: never)')
     options = parser.parse_args(argv)
-    rclpy.init(args=args)
-    node = EmotionEcho(options.jsonl, options.count, sys.stdout)
-    clock = node.get_clock()
-    start = clock.now()
-    try:
-        while rclpy.ok() and not node.done:
-            if options.timeout and (clock.now() - start).nanoseconds > options.timeout * 1e9:
-                break
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    sys.exit(run_node(lambda: EmotionEcho(options.jsonl, options.count, sys.stdout,
+                                          options.timeout), args))

@@ -23,9 +23,8 @@ import cv2
 from emotion_ros.conversions import imgmsg_to_bgr
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.nodes.qos import RESULT_QOS
+from emotion_ros.nodes.spin import run_node
 import numpy as np
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 from sensor_msgs.msg import Image
@@ -72,6 +71,16 @@ class ImageRecorder(Node):
             self._writer.release()
             self._writer = None
 
+    def destroy_node(self) -> None:
+        """Finish the file and say how many frames it holds."""
+        self.close()
+        try:
+            print(f'image_recorder: wrote {self.frames} frames to {self._output}',
+                  file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass  # a closed terminal
+        super().destroy_node()
+
 
 def main(args: Optional[list[str]] = None) -> None:
     """Record until Ctrl-C."""
@@ -82,15 +91,4 @@ def main(args: Optional[list[str]] = None) -> None:
     parser.add_argument('--fps', type=float, default=DEFAULT_VIDEO_FPS,
                         help='video frame rate, Hz')
     options = parser.parse_args(argv)
-    rclpy.init(args=args)
-    node = ImageRecorder(options.output, options.fps)
-    try:
-        while rclpy.ok():
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.close()
-        print(f'image_recorder: wrote {node.frames} frames to {options.output}', file=sys.stderr)
-        node.destroy_node()
-        rclpy.try_shutdown()
+    sys.exit(run_node(lambda: ImageRecorder(options.output, options.fps), args))

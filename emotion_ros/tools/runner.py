@@ -17,11 +17,15 @@ emotion_run: start the pipeline without ``ros2 launch`` and supervise it.
 
 The same nodes, parameters and remappings as ``launch/emotion.launch.py`` (both read
 :func:`emotion_ros.graph.pipeline`), plus optional ``emotion_echo`` and ``image_recorder``.
-One process dies: it is reported and the rest stop. Ctrl-C: all stop and the exit code is 0.
-A video or folder source ending ends the run with 0 (with several cameras: the first to end).
+One process dies: it is reported and the rest stop. Ctrl-C, SIGTERM or a closed terminal
+(SIGHUP): all stop and the exit code is 0. A video or folder source ending ends the run with 0
+(with several cameras: the first to end). If emotion_run itself is killed, the kernel interrupts
+its nodes (see tools/supervisor.py).
 """
 
 import argparse
+from dataclasses import replace
+import os
 from pathlib import Path
 import signal
 import sys
@@ -85,28 +89,44 @@ def children_for(options: argparse.Namespace) -> list[Child]:
     params_file = args.pop('params_file') or str(
         Path(get_package_share_directory(PACKAGE)) / 'config' / PARAMS_FILE)
     args.pop('rviz')
+    if not (os.path.isfile(params_file) and os.access(params_file, os.R_OK)):
+        raise LookupError(f'params file {params_file} does not exist or is not readable')
     specs = pipeline(args)
     namespaces = camera_namespaces(args)
     if options.record is not None and len(namespaces) > 1:
         raise ValueError('--record takes one camera; run emotion_run --namespace NS --record '
                          'per camera')
     children = []
+    # Every child is a console script of this package: it unblocks SIGINT itself
+    # (emotion_ros.entry_points), so an early Ctrl-C cannot print a traceback.
     if options.diagnostics:
         # /diagnostics is absolute: one printer serves every camera.
         children.append(Child('emotion_diagnostics',
-                              [str(executable_path('emotion_diagnostics'))]))
+                              [str(executable_path('emotion_diagnostics'))], defers_sigint=True))
+    observers: dict[str, int] = {}
     for namespace in namespaces:
         ns_args = ['--ros-args', '-r', f'__ns:={namespace}'] if namespace else []
         prefix = namespace.lstrip('/') + '/' if namespace else ''
         if options.echo:
             cmd = [str(executable_path('emotion_echo'))] + (['--jsonl'] if options.jsonl else [])
-            children.append(Child(prefix + 'emotion_echo', cmd + ns_args))
+            children.append(Child(prefix + 'emotion_echo', cmd + ns_args, defers_sigint=True))
         if options.record is not None:
             children.append(Child(prefix + 'image_recorder', [
-                str(executable_path('image_recorder')), str(options.record)] + ns_args))
+                str(executable_path('image_recorder')), str(options.record)] + ns_args,
+                defers_sigint=True))
+        observers[namespace] = int(options.echo) + int(options.record is not None)
+    finite = {spec.namespace for spec in specs if spec.ends_run}
     for spec in reversed(specs):
+        watching = observers[spec.namespace]
+        if spec.namespace in finite and watching and \
+                spec.executable == 'emotion_classifier_node':
+            # The classifier reads images only once the echo and recorder hear it, so the
+            # camera's wait for its image subscribers covers them too: a short clip would be
+            # over before a late DDS discovery of theirs.
+            spec = replace(spec, parameters={**spec.parameters,
+                                             'wait_for_output_subscribers': watching})
         children.append(Child(spec.full_name, node_command(spec, params_file),
-                              finite=spec.ends_run))
+                              finite=spec.ends_run, defers_sigint=True))
     return children
 
 
@@ -122,6 +142,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         print(f'[emotion_run] {error}', file=sys.stderr)
         sys.exit(2)
     supervisor = Supervisor(children)
-    signal.signal(signal.SIGINT, supervisor.request_stop)
-    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    # A closed terminal or a dropped ssh session (SIGHUP) stops the graph like Ctrl-C.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, supervisor.request_stop)
     sys.exit(supervisor.run())

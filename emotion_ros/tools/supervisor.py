@@ -12,9 +12,17 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Start a set of processes and supervise them like ``ros2 launch`` does (ROS-free)."""
+"""
+Start a set of processes and supervise them like ``ros2 launch`` does (ROS-free).
 
+If the supervisor itself dies, even by SIGKILL, every child gets SIGINT from the kernel (the
+Linux parent-death signal) and stops as on Ctrl-C; see :func:`prepare_child`.
+"""
+
+from collections.abc import Callable
+import ctypes
 from dataclasses import dataclass
+import os
 import signal
 import subprocess
 import sys
@@ -27,6 +35,46 @@ POLL_PERIOD = 0.1
 DRAIN_TIME = 3.0
 # Time a process gets to exit after SIGINT before it is killed (s).
 STOP_TIMEOUT = 10.0
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+# That signal: the same clean stop as Ctrl-C.
+PARENT_DEATH_SIGNAL = signal.SIGINT
+
+
+def prepare_child(parent_pid: int, block_sigint: bool) -> Callable[[], None]:
+    """
+    Return the ``preexec_fn`` that ties a child's life to the supervisor's.
+
+    It runs in the forked child before ``exec``:
+
+    - SIGINT back to its default (a supervisor started with ``&`` from a script inherits an
+      ignored SIGINT, which its children would inherit and then never stop on it);
+    - with ``block_sigint``, SIGINT blocked: the signal mask survives ``exec``, so an interrupt
+      that comes while the interpreter starts stays pending until the program unblocks it
+      inside its own ``try`` (``emotion_ros.entry_points`` does) instead of raising a
+      ``KeyboardInterrupt`` traceback from the interpreter's start-up;
+    - ``prctl(PR_SET_PDEATHSIG, SIGINT)``: the kernel interrupts the child when the supervisor
+      dies, even by SIGKILL. It needs nothing from the child program (unlike a pipe it would
+      have to watch) and acts even while the child is still importing. It fires when the
+      *thread* that forked the child ends, so children must be started from the supervisor's
+      main thread (they are: the supervisor has no other). Linux only; elsewhere a no-op.
+      A supervisor that died before the ``prctl`` is caught by comparing the parent pid.
+
+    :param parent_pid: the supervisor's pid.
+    :param block_sigint: block SIGINT until the program unblocks it.
+    :returns: the function for ``subprocess.Popen(preexec_fn=...)``.
+    """
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), 'prctl', None)
+
+    def preexec() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if block_sigint:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0)
+            if os.getppid() != parent_pid:
+                os.kill(os.getpid(), PARENT_DEATH_SIGNAL)
+    return preexec
 
 
 def interrupt_and_wait(processes: Sequence[subprocess.Popen],
@@ -64,11 +112,14 @@ class Child:
     :param name: name used in messages.
     :param cmd: command line.
     :param finite: a clean exit (code 0) ends the whole run normally (e.g. a video source).
+    :param defers_sigint: the program unblocks SIGINT itself once it can handle it (the
+        console scripts of this package do); it is started with SIGINT blocked.
     """
 
     name: str
     cmd: list[str]
     finite: bool = False
+    defers_sigint: bool = False
     process: Optional[subprocess.Popen] = None
 
 
@@ -92,11 +143,14 @@ class Supervisor:
         self._stop_requested = False
 
     def say(self, text: str) -> None:
-        """Print one supervisor message."""
-        print(f'[emotion_run] {text}', file=self._out or sys.stderr, flush=True)
+        """Print one supervisor message; a closed terminal (SIGHUP) must not stop the stop."""
+        try:
+            print(f'[emotion_run] {text}', file=self._out or sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass
 
     def request_stop(self, signum: int = signal.SIGINT, frame: object = None) -> None:
-        """Ask the run to stop (signal handler for SIGINT and SIGTERM)."""
+        """Ask the run to stop (signal handler for SIGINT, SIGTERM and SIGHUP)."""
         self._stop_requested = True
 
     def run(self) -> int:
@@ -106,11 +160,14 @@ class Supervisor:
         :returns: 0 when the run ended normally (Ctrl-C, or a finite source ended) and every
             process exited cleanly; otherwise the failing exit code (or 1).
         """
+        parent = os.getpid()
         for child in self.children:
             try:
-                # Own session: the terminal's Ctrl-C reaches the supervisor only, which then
-                # stops the children in order.
-                child.process = subprocess.Popen(child.cmd, start_new_session=True)
+                # Own session: the terminal's Ctrl-C (or hang-up) reaches the supervisor only,
+                # which then stops the children in order.
+                child.process = subprocess.Popen(
+                    child.cmd, start_new_session=True,
+                    preexec_fn=prepare_child(parent, child.defers_sigint))
             except OSError as error:
                 self.say(f'cannot start {child.name} ({child.cmd[0]}): {error}')
                 self._stop_all()
