@@ -103,11 +103,15 @@ def wait_for_log(log_path: Path, text: str, timeout: float) -> bool:
 
 
 def run_with_probe(rclpy_context, tmp_path: Path, command: Sequence,
-                   topics: list[str]) -> tuple[int, str, str, dict]:
+                   topics: list[str]) -> tuple[int, str, str, dict, set]:
     """
-    Run ``command`` while a probe node collects the EmotionArrays on absolute ``topics``.
+    Run ``command`` while a probe node collects EmotionArrays and the published topic names.
 
-    :returns: exit code, stdout, stderr, and the messages received per topic.
+    The probe is not one of the subscribers the graph waits for, so a late DDS discovery can
+    cost it the first messages: count on the graph's own echo for totals, on this for presence.
+
+    :returns: exit code, stdout, stderr, the messages received per topic in ``topics``, and
+        every topic that had a publisher during the run.
     """
     from emotion_msgs.msg import EmotionArray
     from rclpy.executors import SingleThreadedExecutor
@@ -118,20 +122,27 @@ def run_with_probe(rclpy_context, tmp_path: Path, command: Sequence,
 
     node = Node('emotions_probe', context=rclpy_context)
     received: dict[str, list] = {topic: [] for topic in topics}
+    seen: set[str] = set()
     qos = QoSProfile(depth=100, reliability=RESULT_QOS.reliability)
     for topic in topics:
         node.create_subscription(EmotionArray, topic, received[topic].append, qos)
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(node)
+
+    def finished() -> bool:
+        seen.update(name for name, _ in node.get_topic_names_and_types()
+                    if name not in seen and node.count_publishers(name))
+        return process.poll() is not None
+
     out, err = tmp_path / 'run.out', tmp_path / 'run.err'
     with open(out, 'w') as stdout, open(err, 'w') as stderr:
         process = subprocess.Popen([str(a) for a in command], stdout=stdout, stderr=stderr)
         try:
-            spin_until(executor, lambda: process.poll() is not None, PROBE_RUN_TIMEOUT)
+            spin_until(executor, finished, PROBE_RUN_TIMEOUT)
         finally:
             if process.poll() is None:
                 stop_process(process)  # Ctrl-C, so its own children stop too
             code = process.wait()
             executor.shutdown()
             node.destroy_node()
-    return code, out.read_text(), err.read_text(), received
+    return code, out.read_text(), err.read_text(), received, seen
