@@ -136,7 +136,8 @@ def test_closed_terminal_stops_the_graph(ros_domain, tmp_path: Path) -> None:
 
 # Runs as a child subreaper, so the nodes orphaned by the killed runner are re-parented to it
 # and their exit codes can be read. Prints JSON: each node's exit code and time to exit, and the
-# Fast DDS shared-memory segments of the nodes that are left in /dev/shm.
+# Fast DDS shared-memory segments of the nodes that are left in /dev/shm (fastdds_*; Fast DDS 2 of
+# Jazzy names them fastrtps_*).
 _KILL_RUNNER = r"""
 import ctypes, json, os, re, signal, subprocess, sys, time
 PR_SET_CHILD_SUBREAPER = 36
@@ -155,7 +156,7 @@ segments = set()
 for pid in pids:
     for fd in os.listdir(f'/proc/{pid}/fd'):
         target = os.path.realpath(f'/proc/{pid}/fd/{fd}')
-        if re.fullmatch(r'/dev/shm/fastdds_[0-9a-f]{16}_el', target):
+        if re.fullmatch(r'/dev/shm/fast(dds|rtps)_[0-9a-f]{16}_el', target):
             segments.update((target, target[:-len('_el')]))
 runner.kill()
 runner.wait()
