@@ -65,6 +65,9 @@ LAUNCH_ARGUMENTS = (
                    "driver's image topic (image_topic)"),
     LaunchArgument('image_topic', 'image_raw', 'image topic the tracker and classifier read '
                    '(and the camera node publishes)'),
+    LaunchArgument('image_transport', '', "how the tracker and classifier read images: 'raw' "
+                   "or 'compressed' (<image_topic>/compressed, JPEG; the camera node then also "
+                   'publishes it); empty: the params file value'),
     LaunchArgument('rviz', 'false', 'start rviz2 with config/emotion.rviz (full ROS 2 only)'),
     LaunchArgument('namespace', '', 'namespace of the nodes and their topics (cam1: '
                    '/cam1/image_raw, /cam1/emotions); empty: the global namespace'),
@@ -138,9 +141,11 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
     """Describe one camera's nodes (camera, tracker, classifier) in ``namespace``."""
     image_topic = values['image_topic'].strip() or 'image_raw'
     remap = (('image_raw', image_topic),) if image_topic != 'image_raw' else ()
+    transport = values['image_transport'].strip()
+    readers: dict[str, Any] = {'image_transport': transport} if transport else {}
     nodes = []
     if is_true(values['use_camera']):
-        camera: dict[str, Any] = {}
+        camera: dict[str, Any] = {'publish_compressed': True} if transport == 'compressed' else {}
         if video_device:
             camera['video_device'] = video_device
         if source != CAMERA_SOURCE:
@@ -152,10 +157,14 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
         nodes.append(NodeSpec('camera_node', 'camera', camera, remap, namespace=namespace,
                               ends_run=source != CAMERA_SOURCE))
     finite = is_true(values['use_camera']) and source != CAMERA_SOURCE
-    tracker = {'wait_for_output_subscribers': FACES_SUBSCRIBERS} if finite else {}
+    tracker = dict(readers)
+    if finite:
+        tracker['wait_for_output_subscribers'] = FACES_SUBSCRIBERS
     nodes.append(NodeSpec('face_tracker_node', 'face_tracker', tracker, remap,
                           namespace=namespace))
-    classifier = {'model': values['model']} if values['model'] else {}
+    classifier = dict(readers)
+    if values['model']:
+        classifier['model'] = values['model']
     nodes.append(NodeSpec('emotion_classifier_node', 'emotion_classifier', classifier, remap,
                           namespace=namespace))
     return nodes

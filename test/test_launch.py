@@ -94,6 +94,17 @@ def test_graph_variants() -> None:
         pipeline({'bogus': '1'})
 
 
+def test_image_transport_argument_sets_readers_and_camera() -> None:
+    """image_transport:=compressed makes the camera publish JPEG and both readers take it."""
+    camera, tracker, classifier = pipeline({'image_transport': 'compressed', 'model': 'm.onnx'})
+    assert camera.parameters == {'publish_compressed': True}
+    assert tracker.parameters == {'image_transport': 'compressed'}
+    assert classifier.parameters == {'image_transport': 'compressed', 'model': 'm.onnx'}
+    remote = pipeline({'image_transport': 'compressed', 'use_camera': 'false'})
+    assert [n.parameters for n in remote] == [{'image_transport': 'compressed'}] * 2
+    assert all('image_transport' not in n.parameters for n in pipeline({}))
+
+
 @pytest.mark.ros
 def test_runner_starts_the_graph_of_the_launch_file() -> None:
     """emotion_run's processes are exactly the graph's nodes with the same remaps/overrides."""

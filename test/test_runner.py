@@ -117,6 +117,22 @@ def test_emotion_run_on_real_video(ros_domain, tmp_path: Path) -> None:
 
 
 @pytest.mark.ros
+def test_emotion_run_over_compressed_images(ros_domain, tmp_path: Path) -> None:
+    """--image-transport compressed: JPEG from the camera, read by tracker and classifier."""
+    result = subprocess.run(
+        [str(executable('emotion_run')), '--source',
+         str(REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'), '--echo', '--jsonl',
+         '--image-transport', 'compressed'],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert 'tracking faces with blazeface on /image_raw/compressed' in result.stderr
+    assert 'images from /image_raw/compressed' in result.stderr
+    messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
+    labels = [e['label'] for m in messages for e in m['emotions']]
+    assert len(messages) >= 20 and labels[-10:].count('happy') >= 8, labels
+
+
+@pytest.mark.ros
 def test_emotion_run_ctrl_c_exits_zero(ros_domain, tmp_path: Path) -> None:
     """With a camera that is not there the graph keeps running; SIGINT stops all with 0."""
     log = tmp_path / 'run.log'
