@@ -35,8 +35,6 @@ Run (after ``source scripts/env.sh``):
 
 import argparse
 from dataclasses import replace
-import json
-import os
 from pathlib import Path
 import random
 import shutil
@@ -47,7 +45,8 @@ import time
 from typing import Any, Optional
 
 from bench_pipeline import (_cpu_seconds, _fmt, _interrupt, analyse, BenchError, child_env,
-                            DOMAIN_IDS, install_is_stale, machine_info, make_recorder,
+                            DOMAIN_IDS, finish_report, install_is_stale, machine_info,
+                            make_recorder,
                             NodeProcess, PARAMS_FILE, prepare_sources, SCENARIOS, SPIN_STEP,
                             START_TIMEOUT, stop_all, summary)
 
@@ -333,7 +332,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         code = 130
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report['machine_end'] = machine_info()
     print_table(report['runs'])
     for bound in report['batching']:
         print(f'batching bound ({bound["backend"]}): {bound["faces"]} faces one call each '
@@ -342,12 +340,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     verdict = check_spec(report['runs'])
     if verdict:
         print(verdict)
-    print(f'load average (1, 5, 15 min): start {report["machine_start"]["loadavg_1_5_15"]}, '
-          f'end {report["machine_end"]["loadavg_1_5_15"]} on {os.cpu_count()} cores')
-    if options.json is not None:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(report, indent=2) + '\n')
-        print(f'[bench] figures written to {options.json}')
+    finish_report(report, options.json)
     return code
 
 

@@ -684,6 +684,23 @@ def install_is_stale() -> list[str]:
     return stale
 
 
+def finish_report(report: dict[str, Any], json_path: Optional[Path], tag: str = 'bench') -> None:
+    """
+    Record and print the load average at the end, and write the figures as JSON when asked.
+
+    :param report: the figures; gains ``machine_end``.
+    :param json_path: where to write them, or None.
+    :param tag: the bench's name in its messages.
+    """
+    report['machine_end'] = machine_info()
+    print(f'\nload average (1, 5, 15 min): start {report["machine_start"]["loadavg_1_5_15"]}, '
+          f'end {report["machine_end"]["loadavg_1_5_15"]} on {os.cpu_count()} cores')
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=2) + '\n')
+        print(f'[{tag}] figures written to {json_path}')
+
+
 def machine_info() -> dict[str, Any]:
     """Return what the figures depend on: cores, CPU, load average."""
     model = ''
@@ -793,13 +810,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f'[bench] frames and node logs kept in {workdir}')
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    report['machine_end'] = machine_info()
-    print(f'\nload average (1, 5, 15 min): start {report["machine_start"]["loadavg_1_5_15"]}, '
-          f'end {report["machine_end"]["loadavg_1_5_15"]} on {os.cpu_count()} cores')
-    if options.json is not None:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(report, indent=2) + '\n')
-        print(f'[bench] figures written to {options.json}')
+    finish_report(report, options.json)
     return code
 
 

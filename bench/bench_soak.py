@@ -32,8 +32,6 @@ Run (after ``source scripts/env.sh``):
 
 import argparse
 from dataclasses import dataclass, field
-import json
-import os
 from pathlib import Path
 import random
 import shutil
@@ -364,13 +362,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f'[soak] frames and node logs kept in {workdir}')
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    report['machine_end'] = pipeline.machine_info()
-    print(f'\nload average (1, 5, 15 min): start {report["machine_start"]["loadavg_1_5_15"]}, '
-          f'end {report["machine_end"]["loadavg_1_5_15"]} on {os.cpu_count()} cores')
-    if options.json is not None:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(report, indent=2) + '\n')
-        print(f'[soak] figures written to {options.json}')
+    pipeline.finish_report(report, options.json, 'soak')
     return code
 
 

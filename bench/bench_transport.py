@@ -38,7 +38,6 @@ Run as root after ``source scripts/env.sh``: ``python bench/bench_transport.py [
 import argparse
 from collections.abc import Sequence
 import json
-import os
 from pathlib import Path
 import random
 import shutil
@@ -49,7 +48,7 @@ import time
 from typing import Any, Optional
 
 from bench_pipeline import _cpu_seconds, _fmt, _interrupt, BenchError, CAMERA_RATE, child_env
-from bench_pipeline import DOMAIN_IDS, install_is_stale, machine_info, NodeProcess
+from bench_pipeline import DOMAIN_IDS, finish_report, install_is_stale, machine_info, NodeProcess
 from bench_pipeline import PARAMS_FILE, prepare_sources, REPO_ROOT, stop_all, summary
 
 DEFAULT_DURATION = 25.0  # camera running time per live run, s
@@ -368,13 +367,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         code = 130
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report['machine_end'] = machine_info()
-    print(f'\nload average (1, 5, 15 min): start {report["machine_start"]["loadavg_1_5_15"]}, '
-          f'end {report["machine_end"]["loadavg_1_5_15"]} on {os.cpu_count()} cores')
-    if options.json is not None:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(json.dumps(report, indent=2) + '\n')
-        print(f'[bench] figures written to {options.json}')
+    finish_report(report, options.json)
     return code
 
 
