@@ -169,6 +169,11 @@ class EmotionConfig(StageConfig):
     mirror: bool = setting(
         True, 'also classify the left-right mirror image of every crop (doubles the model '
         'work per face)')
+    # Off by default: see README.md, "Crop-robust inference" (bench/bench_accuracy.py).
+    align_roll: bool = setting(
+        False, 'turn each face about its box centre so that its eyes are level before the '
+        'crops are cut (needs eye keypoints: BlazeFace; faces without them are cropped as '
+        'they are)')
     pairing_capacity: int = setting(
         30, 'images and face lists held while waiting for their partner with the same stamp '
         '(frames)', low=1, high=1000)
