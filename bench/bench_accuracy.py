@@ -32,6 +32,10 @@ are cut; more with ``--sweep``) it prints one table row:
 * **video flips**: label changes between consecutive frames of a video (a face in both), per
   100 frames;
 * **stills**: correct labels on the labelled stills of ``test/data/stills.csv`` (largest face);
+* **turned stills**: correct labels on the labelled stills turned by each angle of ``TURNS``
+  about their centre (re-detected; largest face), then how many of those labels equal the
+  upright still's: how much the estimate depends on the head's roll, which ``align_roll``
+  should remove;
 * **ms/face**: mean wall time of ``estimate`` per face over the run (crop, preprocess, model,
   mean); then median and p95 wall ms of one ``estimate`` call on a frame with 1 face
   (``single_face.jpg``) and with 5 faces (``multi_face.jpg``), and in brackets the CPU ms of
@@ -73,6 +77,8 @@ WARM_UP_CALLS = 10  # untimed calls before them
 ONE_FACE = 'single_face.jpg'  # frames for the cost with 1 and 5 faces
 FIVE_FACES = 'multi_face.jpg'
 PERTURBATIONS = ('plus', 'minus', 'mirror')
+# Angles the labelled stills are turned by for the turned-stills column, degrees.
+TURNS = (-30.0, -20.0, -10.0, -5.0, 5.0, 10.0, 20.0, 30.0)
 
 
 @dataclass
@@ -86,6 +92,9 @@ class Tally:
     frame_pairs: int = 0
     stills_correct: int = 0
     stills: int = 0
+    turned_correct: int = 0
+    turned_as_upright: int = 0
+    turned: int = 0
     seconds: float = 0.0
     by_media: dict = field(default_factory=dict)  # name -> [faces, stable]
 
@@ -199,6 +208,39 @@ def _time_estimate(estimator, frame, faces) -> tuple[float, float, float]:
     return statistics.median(times), times[int(round(0.95 * (len(times) - 1)))], cpu
 
 
+def _turned_stills(detector, candidates: list[Candidate], expected: dict) -> None:
+    """Label each labelled still upright and turned by every angle of TURNS; count."""
+    import cv2
+
+    for name, label in expected.items():
+        image = cv2.imread(str(MEDIA / name))
+        if image is None:
+            raise SystemExit(f'bench: cannot read {MEDIA / name}')
+        height, width = image.shape[:2]
+        upright = {}
+        for angle in (0.0,) + TURNS:
+            matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
+            turned = cv2.warpAffine(image, matrix, (width, height),
+                                    borderMode=cv2.BORDER_REPLICATE)
+            detections = detector.detect(turned)
+            if not detections:
+                print(f'bench: no face in {name} turned by {angle:g} degrees')
+                continue
+            face = max(detections, key=lambda d: d.w * d.h)
+            faces = [(0, (face.x, face.y, face.w, face.h), face.keypoints)]
+            for candidate in candidates:
+                results = candidate.base.estimate(turned, faces)[0]
+                if not results:
+                    continue
+                if angle == 0.0:
+                    upright[candidate.name] = results[0].label
+                    continue
+                candidate.tally.turned += 1
+                candidate.tally.turned_correct += results[0].label == label
+                candidate.tally.turned_as_upright += \
+                    results[0].label == upright.get(candidate.name)
+
+
 def run(configs: list[tuple]) -> tuple[list[Candidate], dict, list[float]]:
     """
     Go through every face of the media with every configuration.
@@ -240,6 +282,7 @@ def run(configs: list[tuple]) -> tuple[list[Candidate], dict, list[float]]:
                 candidate.previous = labels
         for candidate, (faces, stable) in zip(candidates, marks):
             candidate.count_media(path.name, candidate.tally.faces - faces, stable)
+    _turned_stills(detector, candidates, expected)
     costs = {}
     for candidate in candidates:
         costs[candidate.name] = {
@@ -258,8 +301,9 @@ def _report(candidates: list[Candidate], costs: dict, rolls: list[float]) -> dic
         print(f'|roll| of the {roll["faces"]} faces with eye keypoints, degrees: median '
               f'{roll["median"]:.1f}, p90 {roll["p90"]:.1f}, max {roll["max"]:.1f}\n')
     print('| estimate | views | faces | stable | +0.05 | -0.05 | mirror | video flips /100 '
-          '| stills | ms/face | 1 face ms med/p95 (cpu) | 5 faces ms med/p95 (cpu) |')
-    print('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+          '| stills | turned stills (= upright) | ms/face | 1 face ms med/p95 (cpu) '
+          '| 5 faces ms med/p95 (cpu) |')
+    print('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     out = {'roll_degrees': roll}
     for c in candidates:
         t = c.tally
@@ -272,11 +316,14 @@ def _report(candidates: list[Candidate], costs: dict, rolls: list[float]) -> dic
         stable = t.stable / max(t.faces, 1)
         print(f'| {c.name} | {c.base.views_per_face} | {t.faces} | {stable:.3f}'
               f' | {share["plus"]:.3f} | {share["minus"]:.3f} | {share["mirror"]:.3f} | '
-              f'{flips:.1f} | {t.stills_correct}/{t.stills} | {per_face:.2f} | {cells} |')
+              f'{flips:.1f} | {t.stills_correct}/{t.stills} | {t.turned_correct}/{t.turned} '
+              f'({t.turned_as_upright}) | {per_face:.2f} | {cells} |')
         out[c.name] = {'views': c.base.views_per_face, 'faces': t.faces,
                        'stable': t.stable / max(t.faces, 1), 'unchanged': share,
                        'video_flips_per_100': flips, 'stills_correct': t.stills_correct,
-                       'stills': t.stills, 'ms_per_face': per_face,
+                       'stills': t.stills, 'turned_stills_correct': t.turned_correct,
+                       'turned_stills_as_upright': t.turned_as_upright,
+                       'turned_stills': t.turned, 'ms_per_face': per_face,
                        'cost_ms': {str(n): list(v) for n, v in cost.items()},
                        'stable_by_media': {k: v[1] / max(v[0], 1)
                                            for k, v in t.by_media.items()},
