@@ -169,7 +169,8 @@ def test_align_roll_leaves_faces_without_keypoints_alone(classifier, group) -> N
     plain = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
     aligning = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), align_roll=True)
     expected = plain.estimate(image, list(enumerate(boxes)))[0]
-    for faces in (list(enumerate(boxes)), [(i, b, ()) for i, b in enumerate(boxes)]):
+    for faces in (list(enumerate(boxes)), [(i, b, ()) for i, b in enumerate(boxes)],
+                  [(i, b, None) for i, b in enumerate(boxes)]):
         results, problems = aligning.estimate(image, faces)
         assert not problems
         for got, want in zip(results, expected, strict=True):

@@ -134,10 +134,10 @@ class FaceEmotionEstimator:
         """
         views, kept, problems = [], [], []
         spec = self._classifier.input_spec
-        for face_id, box, *keypoints in faces:
+        for face_id, box, *rest in faces:
+            keypoints = rest[0] if rest else ()
             try:
-                roll = (roll_degrees(keypoints[0]) if self._align_roll and keypoints
-                        else None)
+                roll = roll_degrees(keypoints) if self._align_roll and keypoints else None
                 views.append(face_views(bgr, box, self._margins, self._mirror, spec, roll))
                 kept.append((face_id, tuple(float(v) for v in box)))
             except ValueError as error:
