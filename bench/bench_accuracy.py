@@ -22,8 +22,9 @@ stills and the group photo. Every estimate goes through the shared ``FaceEmotion
 with smoothing off, so each frame is judged on its own.
 
 For each estimate (one crop at margin 0.2, the former default; the package defaults,
-``EmotionConfig``; margins 0, 0.1, 0.2 with their mirrors; more with ``--sweep``) it prints one
-table row:
+``EmotionConfig``; margins 0, 0.1, 0.2 with their mirrors; each of these also with
+``align_roll``, marked ``+align``: the face turned so that its eyes are level before the crops
+are cut; more with ``--sweep``) it prints one table row:
 
 * **stable**: the fraction of faces whose label is the same under all three perturbations
   below, then each one alone: every margin + 0.05; every margin - 0.05 (floored at 0); the
@@ -31,10 +32,18 @@ table row:
 * **video flips**: label changes between consecutive frames of a video (a face in both), per
   100 frames;
 * **stills**: correct labels on the labelled stills of ``test/data/stills.csv`` (largest face);
+* **turned stills**: correct labels on the labelled stills turned by each angle of ``TURNS``
+  about their centre (re-detected; largest face), then how many of those labels equal the
+  upright still's: how much the estimate depends on the head's roll, which ``align_roll``
+  should remove;
 * **ms/face**: mean wall time of ``estimate`` per face over the run (crop, preprocess, model,
   mean); then median and p95 wall ms of one ``estimate`` call on a frame with 1 face
   (``single_face.jpg``) and with 5 faces (``multi_face.jpg``), and in brackets the CPU ms of
   this process per call, which other processes on a shared machine disturb less.
+
+Before the table it prints how rolled the faces are: the median, 90th percentile and largest
+absolute angle of the eye line (BlazeFace's eye keypoints) over all faces, i.e. how much there
+was for ``align_roll`` to correct.
 
 Run: ``TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py [--sweep] [--json out.json]``.
 """
@@ -56,9 +65,9 @@ STILLS_CSV = REPO_ROOT / 'test' / 'data' / 'stills.csv'
 VIDEO_SUFFIXES = ('.mp4', '.mov', '.avi')
 STILL_SUFFIXES = ('.jpg', '.jpeg', '.png')
 SHIFT = 0.05  # margin perturbation, fraction of the box per side
-SINGLE = ((0.2,), False)  # the former default: one crop at margin 0.2, no mirror
+SINGLE = ((0.2,), False, False)  # the former default: one crop at margin 0.2, no mirror
 # Three margins and their mirrors (6 views), what issue 8 measured on labelled photographs.
-THREE_MARGINS = ((0.0, 0.1, 0.2), True)
+THREE_MARGINS = ((0.0, 0.1, 0.2), True, False)
 # Margin sets tried by --sweep (each with and without the mirror).
 SWEEP_MARGINS = ((0.05,), (0.1,), (0.15,), (0.2,), (0.0, 0.15), (0.0, 0.2), (0.05, 0.15),
                  (0.05, 0.2), (0.1, 0.2), (0.0, 0.1, 0.2), (0.1, 0.2, 0.3), (0.05, 0.15, 0.25),
@@ -68,6 +77,8 @@ WARM_UP_CALLS = 10  # untimed calls before them
 ONE_FACE = 'single_face.jpg'  # frames for the cost with 1 and 5 faces
 FIVE_FACES = 'multi_face.jpg'
 PERTURBATIONS = ('plus', 'minus', 'mirror')
+# Angles the labelled stills are turned by for the turned-stills column, degrees.
+TURNS = (-30.0, -20.0, -10.0, -5.0, 5.0, 10.0, 20.0, 30.0)
 
 
 @dataclass
@@ -81,12 +92,16 @@ class Tally:
     frame_pairs: int = 0
     stills_correct: int = 0
     stills: int = 0
+    turned_correct: int = 0
+    turned_as_upright: int = 0
+    turned: int = 0
     seconds: float = 0.0
     by_media: dict = field(default_factory=dict)  # name -> [faces, stable]
 
 
-def _name(margins: tuple, mirror: bool) -> str:
-    return ','.join(f'{m:g}' for m in margins) + (' +mirror' if mirror else '')
+def _name(margins: tuple, mirror: bool, align: bool) -> str:
+    return (','.join(f'{m:g}' for m in margins) + (' +mirror' if mirror else '')
+            + (' +align' if align else ''))
 
 
 def _detector():
@@ -132,28 +147,29 @@ def _frames(path: Path):
 class Candidate:
     """One estimate configuration and its three perturbed twins."""
 
-    def __init__(self, classifier, margins: tuple, mirror: bool) -> None:
+    def __init__(self, classifier, margins: tuple, mirror: bool, align: bool) -> None:
         from emotion_ros.core.face_emotions import FaceEmotionEstimator
         from emotion_ros.core.smoothing import ProbabilitySmoother
 
         def make(values):
-            return FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), values, mirror)
+            return FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), values, mirror,
+                                        align)
 
-        self.name = _name(margins, mirror)
+        self.name = _name(margins, mirror, align)
         self.base = make(margins)
         self.plus = make(tuple(m + SHIFT for m in margins))
         self.minus = make(tuple(max(m - SHIFT, 0.0) for m in margins))
         self.tally = Tally()
         self.previous: list[str] = []
 
-    def labels(self, frame, boxes) -> list[str]:
+    def labels(self, frame, faces) -> list[str]:
         """Label the faces of a frame (timed) and count stability; returns the labels."""
-        faces = list(enumerate(boxes))
         start = time.perf_counter()
         base = [r.label for r in self.base.estimate(frame, faces)[0]]
         self.tally.seconds += time.perf_counter() - start
         width = frame.shape[1]
-        mirrored = [(i, (width - x - w, y, w, h)) for i, (x, y, w, h) in faces]
+        mirrored = [(i, (width - x - w, y, w, h), [(width - px, py) for px, py in points])
+                    for i, (x, y, w, h), points in faces]
         others = {'plus': [r.label for r in self.plus.estimate(frame, faces)[0]],
                   'minus': [r.label for r in self.minus.estimate(frame, faces)[0]],
                   'mirror': [r.label for r in self.base.estimate(frame[:, ::-1], mirrored)[0]]}
@@ -172,14 +188,13 @@ class Candidate:
         entry[1] += self.tally.stable - stable_before
 
 
-def _time_estimate(estimator, frame, boxes) -> tuple[float, float, float]:
+def _time_estimate(estimator, frame, faces) -> tuple[float, float, float]:
     """
     Time one ``estimate`` call on a frame.
 
     :returns: median and p95 wall ms, and the mean CPU ms of this process per call (less
         sensitive than wall time to other processes on a shared machine).
     """
-    faces = list(enumerate(boxes))
     for _ in range(WARM_UP_CALLS):
         estimator.estimate(frame, faces)
     times = []
@@ -193,13 +208,53 @@ def _time_estimate(estimator, frame, boxes) -> tuple[float, float, float]:
     return statistics.median(times), times[int(round(0.95 * (len(times) - 1)))], cpu
 
 
-def run(configs: list[tuple]) -> tuple[list[Candidate], dict]:
-    """Go through every face of the media with every configuration."""
+def _turned_stills(detector, candidates: list[Candidate], expected: dict) -> None:
+    """Label each labelled still upright and turned by every angle of TURNS; count."""
+    import cv2
+
+    for name, label in expected.items():
+        image = cv2.imread(str(MEDIA / name))
+        if image is None:
+            raise SystemExit(f'bench: cannot read {MEDIA / name}')
+        height, width = image.shape[:2]
+        upright = {}
+        for angle in (0.0,) + TURNS:
+            matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle, 1.0)
+            turned = cv2.warpAffine(image, matrix, (width, height),
+                                    borderMode=cv2.BORDER_REPLICATE)
+            detections = detector.detect(turned)
+            if not detections:
+                print(f'bench: no face in {name} turned by {angle:g} degrees')
+                continue
+            face = max(detections, key=lambda d: d.w * d.h)
+            faces = [(0, (face.x, face.y, face.w, face.h), face.keypoints)]
+            for candidate in candidates:
+                results = candidate.base.estimate(turned, faces)[0]
+                if not results:
+                    continue
+                if angle == 0.0:
+                    upright[candidate.name] = results[0].label
+                    continue
+                candidate.tally.turned += 1
+                candidate.tally.turned_correct += results[0].label == label
+                candidate.tally.turned_as_upright += \
+                    results[0].label == upright.get(candidate.name)
+
+
+def run(configs: list[tuple]) -> tuple[list[Candidate], dict, list[float]]:
+    """
+    Go through every face of the media with every configuration.
+
+    :returns: the candidates with their tallies, their costs, and the roll of every face with
+        eye keypoints (degrees).
+    """
+    from emotion_ros.core.alignment import roll_degrees
     from emotion_ros.core.classifier import EmotionClassifier
 
     classifier = EmotionClassifier.load(MODEL)
     detector = _detector()
-    candidates = [Candidate(classifier, margins, mirror) for margins, mirror in configs]
+    candidates = [Candidate(classifier, *config) for config in configs]
+    rolls = []
     with STILLS_CSV.open(newline='') as handle:
         expected = {row['image']: row['expected_label'] for row in csv.DictReader(handle)}
     cost_frames = {}
@@ -208,13 +263,16 @@ def run(configs: list[tuple]) -> tuple[list[Candidate], dict]:
             candidate.previous = []
         marks = [(c.tally.faces, c.tally.stable) for c in candidates]
         for frame in _frames(path):
-            boxes = [(d.x, d.y, d.w, d.h) for d in detector.detect(frame)]
+            detections = detector.detect(frame)
+            if path.name in expected and detections:
+                # The largest face, as predict.py.
+                detections = [max(detections, key=lambda d: d.w * d.h)]
+            faces = [(i, (d.x, d.y, d.w, d.h), d.keypoints) for i, d in enumerate(detections)]
+            rolls += [r for r in (roll_degrees(d.keypoints) for d in detections) if r is not None]
             if path.name in (ONE_FACE, FIVE_FACES):
-                cost_frames[path.name] = (frame, boxes)
-            if path.name in expected and boxes:
-                boxes = [max(boxes, key=lambda b: b[2] * b[3])]  # largest face, as predict.py
+                cost_frames[path.name] = (frame, faces)
             for candidate in candidates:
-                labels = candidate.labels(frame, boxes)
+                labels = candidate.labels(frame, faces)
                 if path.name in expected and labels:
                     candidate.tally.stills += 1
                     candidate.tally.stills_correct += labels[0] == expected[path.name]
@@ -224,20 +282,29 @@ def run(configs: list[tuple]) -> tuple[list[Candidate], dict]:
                 candidate.previous = labels
         for candidate, (faces, stable) in zip(candidates, marks):
             candidate.count_media(path.name, candidate.tally.faces - faces, stable)
+    _turned_stills(detector, candidates, expected)
     costs = {}
     for candidate in candidates:
         costs[candidate.name] = {
             count: _time_estimate(candidate.base, *cost_frames[name])
             for count, name in ((1, ONE_FACE), (5, FIVE_FACES)) if name in cost_frames}
-    return candidates, costs
+    return candidates, costs, rolls
 
 
-def _report(candidates: list[Candidate], costs: dict) -> dict:
+def _report(candidates: list[Candidate], costs: dict, rolls: list[float]) -> dict:
     """Print the tables; return the figures for --json."""
+    sizes = sorted(abs(r) for r in rolls)
+    roll = ({'faces': len(sizes), 'median': statistics.median(sizes),
+             'p90': sizes[int(round(0.9 * (len(sizes) - 1)))], 'max': sizes[-1]}
+            if sizes else {'faces': 0})
+    if sizes:
+        print(f'|roll| of the {roll["faces"]} faces with eye keypoints, degrees: median '
+              f'{roll["median"]:.1f}, p90 {roll["p90"]:.1f}, max {roll["max"]:.1f}\n')
     print('| estimate | views | faces | stable | +0.05 | -0.05 | mirror | video flips /100 '
-          '| stills | ms/face | 1 face ms med/p95 (cpu) | 5 faces ms med/p95 (cpu) |')
-    print('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
-    out = {}
+          '| stills | turned stills (= upright) | ms/face | 1 face ms med/p95 (cpu) '
+          '| 5 faces ms med/p95 (cpu) |')
+    print('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+    out = {'roll_degrees': roll}
     for c in candidates:
         t = c.tally
         share = {key: t.unchanged[key] / max(t.faces, 1) for key in PERTURBATIONS}
@@ -249,11 +316,14 @@ def _report(candidates: list[Candidate], costs: dict) -> dict:
         stable = t.stable / max(t.faces, 1)
         print(f'| {c.name} | {c.base.views_per_face} | {t.faces} | {stable:.3f}'
               f' | {share["plus"]:.3f} | {share["minus"]:.3f} | {share["mirror"]:.3f} | '
-              f'{flips:.1f} | {t.stills_correct}/{t.stills} | {per_face:.2f} | {cells} |')
+              f'{flips:.1f} | {t.stills_correct}/{t.stills} | {t.turned_correct}/{t.turned} '
+              f'({t.turned_as_upright}) | {per_face:.2f} | {cells} |')
         out[c.name] = {'views': c.base.views_per_face, 'faces': t.faces,
                        'stable': t.stable / max(t.faces, 1), 'unchanged': share,
                        'video_flips_per_100': flips, 'stills_correct': t.stills_correct,
-                       'stills': t.stills, 'ms_per_face': per_face,
+                       'stills': t.stills, 'turned_stills_correct': t.turned_correct,
+                       'turned_stills_as_upright': t.turned_as_upright,
+                       'turned_stills': t.turned, 'ms_per_face': per_face,
                        'cost_ms': {str(n): list(v) for n, v in cost.items()},
                        'stable_by_media': {k: v[1] / max(v[0], 1)
                                            for k, v in t.by_media.items()},
@@ -286,15 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO_ROOT))
     from emotion_ros.core.config import EmotionConfig
 
-    configs = [SINGLE, (EmotionConfig.crop_margins, EmotionConfig.mirror), THREE_MARGINS]
-    configs = list(dict.fromkeys(configs))
+    plain = [SINGLE, (EmotionConfig.crop_margins, EmotionConfig.mirror, False), THREE_MARGINS]
+    configs = list(dict.fromkeys((margins, mirror, align) for margins, mirror, _ in plain
+                                 for align in (False, True)))
     if args.sweep:
-        configs += [(m, mirror) for m in SWEEP_MARGINS for mirror in (False, True)
-                    if (m, mirror) not in configs]
+        configs += [(m, mirror, False) for m in SWEEP_MARGINS for mirror in (False, True)
+                    if (m, mirror, False) not in configs]
     print(f'load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} '
           f'{os.getloadavg()[2]:.2f}; model {MODEL.name}; media {MEDIA}')
-    candidates, costs = run(configs)
-    figures = _report(candidates, costs)
+    candidates, costs, rolls = run(configs)
+    figures = _report(candidates, costs, rolls)
     print(f'\nload average at the end {os.getloadavg()[0]:.2f}')
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

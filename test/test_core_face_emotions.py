@@ -17,6 +17,7 @@
 from pathlib import Path
 
 import cv2
+from emotion_ros.core.alignment import roll_degrees
 from emotion_ros.core.classifier import EmotionClassifier
 from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.detection import make_detector
@@ -160,3 +161,37 @@ def test_defaults_are_the_config(classifier) -> None:
     built = FaceEmotionEstimator.from_config(
         classifier, EmotionConfig(crop_margins=(0.1, 0.3), mirror=False))
     assert built.views_per_face == 2
+
+
+def test_align_roll_leaves_faces_without_keypoints_alone(classifier, group) -> None:
+    """Haar-like faces (no keypoints, or none given) get the same answer with align_roll."""
+    image, boxes = group
+    plain = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
+    aligning = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), align_roll=True)
+    expected = plain.estimate(image, list(enumerate(boxes)))[0]
+    for faces in (list(enumerate(boxes)), [(i, b, ()) for i, b in enumerate(boxes)],
+                  [(i, b, None) for i, b in enumerate(boxes)]):
+        results, problems = aligning.estimate(image, faces)
+        assert not problems
+        for got, want in zip(results, expected, strict=True):
+            np.testing.assert_array_equal(got.probabilities, want.probabilities)
+
+
+def test_align_roll_uses_the_eye_keypoints(classifier) -> None:
+    """On a turned face, align_roll classifies the levelled crops; off, keypoints are ignored."""
+    image = cv2.imread(str(ASSETS / 'media' / 'single_face.jpg'))
+    height, width = image.shape[:2]
+    image = cv2.warpAffine(image, cv2.getRotationMatrix2D((width / 2, height / 2), 20.0, 1.0),
+                           (width, height))
+    face = max(make_detector().detect(image), key=lambda d: d.w * d.h)
+    box = (face.x, face.y, face.w, face.h)
+    config = EmotionConfig(smoothing=0.0, align_roll=True)
+    aligning = FaceEmotionEstimator.from_config(classifier, config)
+    got = aligning.estimate(image, [(1, box, face.keypoints)])[0][0].probabilities
+    views = face_views(image, box, config.crop_margins, config.mirror, classifier.input_spec,
+                       roll_degrees(face.keypoints))
+    np.testing.assert_allclose(got, classifier.predict(views).mean(axis=0), atol=1e-6)
+    plain = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
+    ignored = plain.estimate(image, [(1, box, face.keypoints)])[0][0].probabilities
+    np.testing.assert_array_equal(ignored, plain.estimate(image, [(1, box)])[0][0].probabilities)
+    assert np.abs(got - ignored).max() > 1e-3

@@ -60,3 +60,17 @@ def test_track_keypoints_become_points_in_pixels() -> None:
     assert [(p.x, p.y, p.z) for p in face.keypoints] == [(x, y, 0.0) for x, y in points]
     assert list(track_to_face(Track(2, 90.0, 190.0, 40.0, 40.0, 1.0, 3, 0), 640, 480)
                 .keypoints) == []
+
+
+def test_face_keypoints_reach_the_estimator_as_pixel_pairs() -> None:
+    """The classifier node passes id, roi and Face.keypoints as (x, y) pairs, in order."""
+    from emotion_msgs.msg import Face
+    from emotion_ros.nodes.emotion_classifier_node import to_face_input
+    from geometry_msgs.msg import Point
+    from sensor_msgs.msg import RegionOfInterest
+
+    points = [(100.0 + i, 200.5 + i) for i in range(6)]
+    face = Face(id=7, roi=RegionOfInterest(x_offset=90, y_offset=190, width=40, height=50),
+                keypoints=[Point(x=x, y=y, z=0.0) for x, y in points])
+    assert to_face_input(face) == (7, (90, 190, 40, 50), points)
+    assert to_face_input(Face(id=8))[2] == []

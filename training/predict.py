@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='detect faces in full photographs and classify the largest')
     add_arguments(parser, DetectorConfig,
                   ('detector', 'blazeface_model', 'min_score', 'detection_scale'))
-    add_arguments(parser, EmotionConfig, ('crop_margins', 'mirror'))
+    add_arguments(parser, EmotionConfig, ('crop_margins', 'mirror', 'align_roll'))
     parser.add_argument('--json', metavar='OUT.json', help='write the metrics as JSON')
     parser.add_argument('--predictions', metavar='OUT.csv',
                         help='write source, true, predicted and the probabilities per face')

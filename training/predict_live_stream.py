@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                              'out-of-the-box mini-Xception)')
     add_arguments(parser, DetectorConfig,
                   ('detector', 'blazeface_model', 'min_score', 'detection_scale'))
-    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margins', 'mirror'))
+    add_arguments(parser, EmotionConfig, ('smoothing', 'crop_margins', 'mirror', 'align_roll'))
     parser.add_argument('--output', help='annotated video to write (default when headless: '
                                          'runs/live/<source>_annotated.mp4)')
     parser.add_argument('--no-window', action='store_true', help='never open a window')

@@ -18,12 +18,16 @@ Classify every tracked face of a frame in one batch: the stage the node and scri
 Each face is seen several ways (one crop per margin in ``crop_margins``, and their mirror images
 when ``mirror`` is on); all views of all faces go to the model in one batch and each face's
 probabilities are the mean over its views, then smoothed per track over time. A single crop
-at a single margin is a coin toss for the label (issue 8); the mean over views is not.
+at a single margin is a coin toss for the label (issue 8); the mean over views is not. With
+``align_roll``, a face with eye keypoints is turned so that its eyes are level before its crops
+are cut (:mod:`emotion_ros.core.alignment`).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Union
 
+from emotion_ros.core.alignment import roll_degrees
 from emotion_ros.core.annotate import Annotation
 from emotion_ros.core.config import EmotionConfig
 from emotion_ros.core.labels import top_label
@@ -33,6 +37,11 @@ import numpy as np
 
 # A box is (x, y, w, h) in pixels of the frame.
 Box = tuple[float, float, float, float]
+# A keypoint is (x, y) in pixels of the frame.
+Point = tuple[float, float]
+# One face to classify: (face_id, box), or (face_id, box, keypoints) with the detector's
+# landmarks in its order (BlazeFace: right eye, left eye, ...; empty when it has none).
+FaceInput = Union[tuple[int, Box], tuple[int, Box, Sequence[Point]]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,8 @@ class FaceEmotionEstimator:
 
     def __init__(self, classifier, smoother,
                  crop_margins: Sequence[float] = EmotionConfig.crop_margins,
-                 mirror: bool = EmotionConfig.mirror) -> None:
+                 mirror: bool = EmotionConfig.mirror,
+                 align_roll: bool = EmotionConfig.align_roll) -> None:
         """
         Build the stage.
 
@@ -68,12 +78,15 @@ class FaceEmotionEstimator:
         :param crop_margins: fractions of the face box added on each side, one crop per
             margin; ``[m]`` with ``mirror=False`` is a single crop.
         :param mirror: also classify the mirror image of every crop.
+        :param align_roll: turn faces with eye keypoints so that the eyes are level before
+            cropping.
         :raises ValueError: for an empty set of margins or a negative or non-finite margin.
         """
         self._classifier = classifier
         self._smoother = smoother
         self._margins = check_crop_margins(crop_margins)
         self._mirror = bool(mirror)
+        self._align_roll = bool(align_roll)
 
     @property
     def views_per_face(self) -> int:
@@ -90,7 +103,7 @@ class FaceEmotionEstimator:
         :returns: the estimator.
         """
         return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margins,
-                   config.mirror)
+                   config.mirror, config.align_roll)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -106,7 +119,7 @@ class FaceEmotionEstimator:
         self._smoother.prune(face_ids)
 
     def estimate(self, bgr: np.ndarray,
-                 faces: Sequence[tuple[int, Box]]) -> tuple[list[FaceEmotion], list[str]]:
+                 faces: Sequence[FaceInput]) -> tuple[list[FaceEmotion], list[str]]:
         """
         Classify the faces of one frame.
 
@@ -114,19 +127,22 @@ class FaceEmotionEstimator:
         classified. Tracks absent from this frame are forgotten by the smoother.
 
         :param bgr: the frame, uint8 HxWx3 BGR.
-        :param faces: ``(face_id, box)`` per tracked face.
+        :param faces: ``(face_id, box)`` or ``(face_id, box, keypoints)`` per tracked face;
+            the keypoints (``(x, y)`` pixels, the eyes first) are used with ``align_roll``.
         :returns: the results in input order (skipped faces left out) and one message per
             skipped face.
         """
         views, kept, problems = [], [], []
         spec = self._classifier.input_spec
-        for face_id, box in faces:
+        for face_id, box, *rest in faces:
+            keypoints = rest[0] if rest else ()
             try:
-                views.append(face_views(bgr, box, self._margins, self._mirror, spec))
+                roll = roll_degrees(keypoints) if self._align_roll and keypoints else None
+                views.append(face_views(bgr, box, self._margins, self._mirror, spec, roll))
                 kept.append((face_id, tuple(float(v) for v in box)))
             except ValueError as error:
                 problems.append(f'face {face_id} skipped: {error}')
-        self.forget_absent([face_id for face_id, _ in faces])
+        self.forget_absent([face[0] for face in faces])
         if not views:
             return [], problems
         # All views of all faces in one model call; each face's probability is its views' mean.

@@ -26,9 +26,10 @@ the same face. Steps, in this order:
 """
 
 import math
-from typing import Sequence
+from typing import Optional, Sequence
 
 import cv2
+from emotion_ros.core.alignment import level_region
 from emotion_ros.core.model_card import InputSpec, normalise
 import numpy as np
 
@@ -40,9 +41,10 @@ _ACCEPTED_CHANNELS: tuple[int, ...] = (1, 3, 4)
 _MAX_CHANNEL_AXIS = 4  # pixels
 
 
-def crop_face(image: np.ndarray, box: Sequence[float], margin: float = 0.0) -> np.ndarray:
+def crop_bounds(image: np.ndarray, box: Sequence[float],
+                margin: float = 0.0) -> tuple[int, int, int, int]:
     """
-    Cut a face out of an image, grown by a margin and clipped to the image.
+    Find the pixels :func:`crop_face` cuts: the box grown by a margin, clipped to the image.
 
     The box is grown by ``margin * w`` on the left and right and ``margin * h`` on the top and
     bottom, rounded outwards to whole pixels, then clipped to the image.
@@ -50,7 +52,7 @@ def crop_face(image: np.ndarray, box: Sequence[float], margin: float = 0.0) -> n
     :param image: ``HxW`` grey or ``HxWxC`` image (any dtype).
     :param box: ``(x, y, w, h)`` in pixels of ``image``, top-left origin.
     :param margin: fraction of the box size added on each side, >= 0 (0.1 = 10%).
-    :returns: a copy of the clipped region, ``hxw`` or ``hxwxC``.
+    :returns: ``(x0, y0, x1, y1)``, the crop is ``image[y0:y1, x0:x1]``.
     :raises ValueError: if the image is not 2-D/3-D, the box is not 4 finite numbers,
         ``w`` or ``h`` is not positive, ``margin`` is negative, or the box lies outside the image.
     """
@@ -73,7 +75,21 @@ def crop_face(image: np.ndarray, box: Sequence[float], margin: float = 0.0) -> n
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f'box {values} with margin {margin} lies outside the '
                          f'{width}x{height} image')
-    return frame[y0:y1, x0:x1].copy()
+    return x0, y0, x1, y1
+
+
+def crop_face(image: np.ndarray, box: Sequence[float], margin: float = 0.0) -> np.ndarray:
+    """
+    Cut a face out of an image, grown by a margin and clipped to the image (:func:`crop_bounds`).
+
+    :param image: ``HxW`` grey or ``HxWxC`` image (any dtype).
+    :param box: ``(x, y, w, h)`` in pixels of ``image``, top-left origin.
+    :param margin: fraction of the box size added on each side, >= 0 (0.1 = 10%).
+    :returns: a copy of the clipped region, ``hxw`` or ``hxwxC``.
+    :raises ValueError: as :func:`crop_bounds`.
+    """
+    x0, y0, x1, y1 = crop_bounds(image, box, margin)
+    return np.asarray(image)[y0:y1, x0:x1].copy()
 
 
 def _as_pixels(array: np.ndarray) -> np.ndarray:
@@ -202,11 +218,13 @@ def check_crop_margins(margins: Sequence[float]) -> tuple[float, ...]:
 
 
 def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float],
-               mirror: bool, spec: InputSpec) -> np.ndarray:
+               mirror: bool, spec: InputSpec, roll: Optional[float] = None) -> np.ndarray:
     """
     Preprocess several views of one face: one crop per margin, then their mirror images.
 
     Each crop is :func:`crop_face` at one margin, preprocessed by :func:`preprocess_faces`.
+    With a ``roll``, the crops are cut from the region around the box turned so that the eyes
+    are level (:func:`emotion_ros.core.alignment.level_region`), else from the frame.
     The mirror views are the preprocessed crops flipped left-right: colour conversion and
     scaling are per pixel and the resize is symmetric, so this equals preprocessing the
     flipped crop, at no extra resize.
@@ -216,10 +234,14 @@ def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float]
     :param margins: crop margins, as accepted by :func:`check_crop_margins`.
     :param mirror: add the mirror image of every crop.
     :param spec: the model input.
+    :param roll: the face's roll in degrees
+        (:func:`emotion_ros.core.alignment.roll_degrees`), or None to crop the frame as it is.
     :returns: float32 ``(V, spec.height, spec.width, spec.channels)`` with
         ``V = len(margins) * (2 if mirror else 1)``, the crops in margin order first.
-    :raises ValueError: as :func:`crop_face` for a box outside the image.
+    :raises ValueError: as :func:`crop_bounds` for a box outside the image.
     """
+    if roll is not None:
+        image, box = level_region(image, box, crop_bounds(image, box, max(margins)), roll)
     batch = preprocess_faces([crop_face(image, box, margin) for margin in margins], spec)
     if mirror:
         batch = np.concatenate([batch, batch[:, :, ::-1, :]], axis=0)

@@ -18,12 +18,13 @@ from pathlib import Path
 import time
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
-from emotion_msgs.msg import Emotion, EmotionArray, FaceArray
+from emotion_msgs.msg import Emotion, EmotionArray, Face, FaceArray
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.annotate import draw_annotations
 from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
 from emotion_ros.core.config import EmotionConfig, ImageInputConfig, StartConfig
-from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, to_annotations
+from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, FaceInput
+from emotion_ros.core.face_emotions import to_annotations
 from emotion_ros.core.image_codec import ImageEncodingError
 from emotion_ros.core.pairing import stamp_key, StampPairer
 from emotion_ros.nodes.dds_check import FrameLossCheck
@@ -54,6 +55,18 @@ def resolve_model_path(model: str) -> Path:
         return Path(get_package_share_directory('emotion_ros')) / 'models' / model
     except PackageNotFoundError:
         return path
+
+
+def to_face_input(face: Face) -> FaceInput:
+    """
+    Return what the estimator needs of one tracked face: id, box and keypoints.
+
+    :param face: an emotion_msgs/Face.
+    :returns: ``(id, (x, y, w, h), [(x, y), ...])`` in pixels; the keypoints in the message's
+        order (eyes first), empty when the detector gave none.
+    """
+    box = (face.roi.x_offset, face.roi.y_offset, face.roi.width, face.roi.height)
+    return face.id, box, [(point.x, point.y) for point in face.keypoints]
 
 
 def to_emotion_msg(result: FaceEmotion) -> Emotion:
@@ -135,9 +148,8 @@ class EmotionClassifierNode(Node):
                     self.get_logger().error(f'image skipped: {error}')
                 return
         if faces.faces:
-            boxes = [(f.id, (f.roi.x_offset, f.roi.y_offset, f.roi.width, f.roi.height))
-                     for f in faces.faces]
-            results, problems = self._estimator.estimate(bgr, boxes)
+            results, problems = self._estimator.estimate(
+                bgr, [to_face_input(face) for face in faces.faces])
             for problem in problems:
                 self._diagnostics.error('bad_face_box')
                 # The texts carry face ids and sizes: one kind, logged once per period.

@@ -100,7 +100,8 @@ def run_stream(source, detector, tracker, estimator, show: bool, output: Optiona
             if frame is None:
                 break
             tracks = tracker.update(detector.detect(frame))
-            results, problems = estimator.estimate(frame, [(t.id, t.box) for t in tracks])
+            faces = [(t.id, t.box, t.keypoints) for t in tracks]
+            results, problems = estimator.estimate(frame, faces)
             for line in format_results(stats.frames, results) + problems:
                 emit(line)
             annotated = draw_annotations(frame, to_annotations(results))

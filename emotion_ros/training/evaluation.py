@@ -75,8 +75,8 @@ def predict_photos(classifier, detector, items: Sequence,
     :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
     :param detector: a face detector with ``detect(bgr) -> list[Detection]``.
     :param items: (image path, true class index) pairs.
-    :param config: the emotion stage's settings (crop margins, mirror; its smoothing is not
-        used); None for the defaults, as the node has them.
+    :param config: the emotion stage's settings (crop margins, mirror, roll alignment; its
+        smoothing is not used); None for the defaults, as the node has them.
     :returns: the predictions; photos without a face are in ``no_face`` and unreadable ones
         in ``report.unreadable_images``.
     """
@@ -86,7 +86,7 @@ def predict_photos(classifier, detector, items: Sequence,
 
     config = config if config is not None else EmotionConfig()
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), config.crop_margins,
-                                     config.mirror)
+                                     config.mirror, config.align_roll)
     index = {label: i for i, label in enumerate(classifier.labels)}
     result = Predictions(np.zeros(0, np.int64), np.zeros(0, np.int64), [],
                          np.zeros((0, len(classifier.labels)), np.float32))
@@ -101,8 +101,8 @@ def predict_photos(classifier, detector, items: Sequence,
             result.no_face.append(str(path))
             continue
         largest = max(detections, key=lambda d: d.w * d.h)
-        faces, problems = estimator.estimate(bgr, [(1, (largest.x, largest.y, largest.w,
-                                                        largest.h))])
+        box = (largest.x, largest.y, largest.w, largest.h)
+        faces, problems = estimator.estimate(bgr, [(1, box, largest.keypoints)])
         if not faces:
             result.no_face.append(f'{path}: {"; ".join(problems)}')
             continue
