@@ -157,11 +157,12 @@ class EmotionConfig(StageConfig):
         '(0 disables smoothing)', low=0.0, high=1.0, high_open=True)
     # One crop at one margin is a coin toss for the label (issue 8), so each face is classified
     # at every margin here and, with mirror, as each crop's mirror image, in one batch, and the
-    # probabilities are averaged. Measured with bench/bench_accuracy.py over the 626 faces of the
-    # real media: the label survives a +-0.05 margin change and mirroring for 0.871 of the faces
-    # with one crop at 0.2 (the former default), 0.974 with these defaults (2 views per face)
-    # and 0.987 with [0.0, 0.1, 0.2] and the mirror (6 views). The 6 views broke the 5-face
-    # speed budget here (p95 246-352 ms against 50) and these 2 views held it (22-41 ms).
+    # probabilities are averaged. Measured with bench/bench_accuracy.py over the 627 BlazeFace
+    # faces of the real media: the label survives a +-0.05 margin change and mirroring for 0.778
+    # of the faces with one crop at 0.2 (the former default), 0.955 with these defaults (2 views
+    # per face) and 0.978 with [0.0, 0.1, 0.2] and the mirror (6 views). The 6 views broke the
+    # 5-face speed budget here (p95 246-352 ms against 50, with yuface); these 2 views hold it
+    # (bench_pipeline.py: p95 20.5 ms for 5 faces at 30 Hz).
     crop_margins: tuple[float, ...] = setting(
         (0.1,), 'fractions of the face box added on each side, one crop per value; the '
         "faces' probabilities are averaged over the crops (one value and mirror false: a single "
