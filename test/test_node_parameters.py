@@ -64,7 +64,10 @@ def test_out_of_range_values_are_refused_with_the_reason(ros_domain, tmp_path: P
                                                          expected: str) -> None:
     log = tmp_path / 'node.log'
     process = node_process(executable, log, **parameters)
-    assert process.wait(START_TIMEOUT) == 1, log.read_text()
+    try:
+        assert process.wait(START_TIMEOUT) == 1, log.read_text()
+    finally:
+        stop_process(process)  # a node that wrongly started must not outlive the test
     text = log.read_text()
     assert expected in text and 'Traceback' not in text, text
 
@@ -75,6 +78,9 @@ def test_a_value_of_the_wrong_type_in_yaml_is_refused(ros_domain, tmp_path: Path
     log = tmp_path / 'node.log'
     process = start_process(node_command(
         NodeSpec('emotion_classifier_node', 'emotion_classifier'), str(params)), log)
-    assert process.wait(START_TIMEOUT) == 1, log.read_text()
+    try:
+        assert process.wait(START_TIMEOUT) == 1, log.read_text()
+    finally:
+        stop_process(process)  # a node that wrongly started must not outlive the test
     text = log.read_text()
     assert "smoothing='high' refused: must be a float" in text and 'Traceback' not in text, text
