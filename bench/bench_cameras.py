@@ -45,10 +45,9 @@ import time
 from typing import Any, Optional
 
 from bench_pipeline import (_cpu_seconds, _fmt, _interrupt, analyse, BenchError, child_env,
-                            DOMAIN_IDS, finish_report, install_is_stale, machine_info,
-                            make_recorder,
+                            DOMAIN_IDS, finish_report, machine_info, make_recorder,
                             NodeProcess, PARAMS_FILE, prepare_sources, SCENARIOS, SPIN_STEP,
-                            START_TIMEOUT, stop_all, summary)
+                            START_TIMEOUT, stop_all, summary, warn_if_stale)
 
 BENCH_DIR = Path(__file__).resolve().parent
 SHARED_CLASSIFIER = BENCH_DIR / 'shared_classifier.py'
@@ -302,10 +301,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print('--duration must exceed --warmup and camera counts be >= 1', file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
-    stale = install_is_stale()
-    if stale:
-        print(f'[bench] warning: install differs from the source tree ({", ".join(stale[:5])})'
-              ': colcon build first for figures of the current code', file=sys.stderr)
+    warn_if_stale()
     report: dict[str, Any] = {'machine_start': machine_info(), 'runs': {}, 'batching': []}
     workdir = Path(tempfile.mkdtemp(prefix='bench_cameras_'))
     code = 0

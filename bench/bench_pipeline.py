@@ -668,6 +668,15 @@ def print_report(name: str, result: dict[str, Any], spec: Optional[dict[str, flo
     print(f'node exit codes: {result["stop"]["exit_codes"]}', flush=True)
 
 
+def warn_if_stale(tag: str = 'bench') -> None:
+    """Warn on standard error when the nodes would run an installed copy older than the source."""
+    stale = install_is_stale()
+    if stale:
+        print(f'[{tag}] warning: install/ differs from the source tree ({", ".join(stale[:5])}'
+              f'{" ..." if len(stale) > 5 else ""}): the nodes run the installed copy; '
+              'colcon build first for figures of the current code', file=sys.stderr)
+
+
 def install_is_stale() -> list[str]:
     """Return source files of the package that differ from the installed copies."""
     import emotion_ros
@@ -765,11 +774,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print('--node-env takes NAME=VALUE', file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
-    stale = install_is_stale()
-    if stale:
-        print(f'[bench] warning: install/ differs from the source tree ({", ".join(stale[:5])}'
-              f'{" ..." if len(stale) > 5 else ""}): the nodes run the installed copy; '
-              'colcon build first for figures of the current code', file=sys.stderr)
+    warn_if_stale()
     report: dict[str, Any] = {'machine_start': machine_info(), 'options': {
         'duration_s': options.duration, 'warmup_s': options.warmup,
         'scenarios': [s.name for s in scenarios], 'node_env': node_env}, 'scenarios': {}}

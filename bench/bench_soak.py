@@ -328,10 +328,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     scenarios = {'one': ['one'], 'five': ['five'], 'both': ['one', 'five']}[options.scenario]
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
-    stale = pipeline.install_is_stale()
-    if stale:
-        print(f'[soak] warning: install/ differs from the source tree ({", ".join(stale[:5])}'
-              '): the nodes run the installed copy; colcon build first', file=sys.stderr)
+    pipeline.warn_if_stale('soak')
     report: dict[str, Any] = {'machine_start': pipeline.machine_info(), 'minutes':
                               options.minutes, 'scenarios': {}}
     workdir = Path(tempfile.mkdtemp(prefix='bench_soak_'))

@@ -48,8 +48,9 @@ import time
 from typing import Any, Optional
 
 from bench_pipeline import _cpu_seconds, _fmt, _interrupt, BenchError, CAMERA_RATE, child_env
-from bench_pipeline import DOMAIN_IDS, finish_report, install_is_stale, machine_info, NodeProcess
+from bench_pipeline import DOMAIN_IDS, finish_report, machine_info, NodeProcess
 from bench_pipeline import PARAMS_FILE, prepare_sources, REPO_ROOT, stop_all, summary
+from bench_pipeline import warn_if_stale
 
 DEFAULT_DURATION = 25.0  # camera running time per live run, s
 DEFAULT_WARMUP = 5.0  # start of each run left out of the statistics, s
@@ -324,10 +325,7 @@ def main(argv: Optional[list[str]] = None) -> int:
               file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
-    stale = install_is_stale()
-    if stale:
-        print(f'[bench] warning: install/ differs from the source ({", ".join(stale[:5])}); '
-              'colcon build first', file=sys.stderr)
+    warn_if_stale()
     report: dict[str, Any] = {'machine_start': machine_info(), 'live': {}}
     workdir = Path(tempfile.mkdtemp(prefix='bench_transport_'))
     code = 0
