@@ -18,11 +18,11 @@
 from pathlib import Path
 
 import cv2
-from emotion_ros.core.alignment import level_region, roll_degrees
 from emotion_ros.core.config import DetectorConfig
-from emotion_ros.core.detection import make_detector
-from emotion_ros.core.model_card import InputSpec
-from emotion_ros.core.preprocessing import crop_bounds, crop_face, face_views
+from emotion_ros.core.emotion.alignment import level_region, roll_degrees
+from emotion_ros.core.emotion.preprocessing import crop_bounds, crop_face, face_views
+from emotion_ros.core.faces.detection import make_detector
+from emotion_ros.core.model.model_card import InputSpec
 import numpy as np
 import pytest
 

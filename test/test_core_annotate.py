@@ -12,13 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for emotion_ros.core.annotate."""
+"""Tests for emotion_ros.core.emotion.annotate."""
 
-from emotion_ros.core.annotate import Annotation
-from emotion_ros.core.annotate import annotation_text
-from emotion_ros.core.annotate import draw_annotations
-from emotion_ros.core.annotate import label_colour
-from emotion_ros.core.annotate import LABEL_COLOURS
+from emotion_ros.core.emotion.annotate import Annotation
+from emotion_ros.core.emotion.annotate import annotation_text
+from emotion_ros.core.emotion.annotate import draw_annotations
+from emotion_ros.core.emotion.annotate import HELD_COLOUR
+from emotion_ros.core.emotion.annotate import label_colour
+from emotion_ros.core.emotion.annotate import LABEL_COLOURS
 import numpy as np
 import pytest
 
@@ -87,3 +88,12 @@ def test_box_covers_exactly_its_pixels():
 def test_rejects_non_bgr():
     with pytest.raises(ValueError):
         draw_annotations(np.zeros((10, 10), np.uint8), [])
+
+
+def test_held_estimates_are_grey_and_say_so():
+    """An estimate held from an earlier frame is drawn grey, whatever its label, and marked."""
+    item = Annotation((100, 80, 60, 70), 3, 'happy', 0.87, held=True)
+    out = draw_annotations(_grey(), [item])
+    assert out[80, 130].tolist() == list(HELD_COLOUR)
+    assert HELD_COLOUR != LABEL_COLOURS['happy']
+    assert annotation_text(item) == 'id 3 happy 0.87 held'

@@ -24,15 +24,15 @@ against the same model computed in numpy, so a wrong layout, scaling or class or
 from pathlib import Path
 
 import cv2
-from emotion_ros.core.backends import BACKENDS, KerasBackend, OnnxBackend, TfliteBackend
-from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError, SUPPORTED_SUFFIXES
 from emotion_ros.core.config import DetectorConfig
-from emotion_ros.core.detection import make_detector
-from emotion_ros.core.face_emotions import FaceEmotionEstimator
-from emotion_ros.core.model_card import card_path_for, InputSpec, load_card, ModelCard, \
+from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+from emotion_ros.core.emotion.preprocessing import crop_face, preprocess_faces
+from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
+from emotion_ros.core.faces.detection import make_detector
+from emotion_ros.core.model.backends import BACKENDS, KerasBackend, OnnxBackend, TfliteBackend
+from emotion_ros.core.model.classifier import EmotionClassifier, ModelLoadError, SUPPORTED_SUFFIXES
+from emotion_ros.core.model.model_card import card_path_for, InputSpec, load_card, ModelCard, \
     save_card
-from emotion_ros.core.preprocessing import crop_face, preprocess_faces
-from emotion_ros.core.smoothing import ProbabilitySmoother
 import numpy as np
 from onnx_models import FERPLUS_LABELS, reference, write_onnx_model
 import pytest

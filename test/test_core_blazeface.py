@@ -12,10 +12,10 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for BlazeFace's anchors, decoding and weighted NMS (emotion_ros.core.blazeface)."""
+"""Tests for BlazeFace's anchors, decoding and weighted NMS (emotion_ros.core.faces.blazeface)."""
 
-from emotion_ros.core.blazeface import decode, letterbox, MODELS, NUM_KEYPOINTS, ssd_anchors
-from emotion_ros.core.blazeface import weighted_nms
+from emotion_ros.core.faces.blazeface import decode, letterbox, MODELS, NUM_KEYPOINTS, ssd_anchors
+from emotion_ros.core.faces.blazeface import weighted_nms
 import numpy as np
 import pytest
 
@@ -87,3 +87,22 @@ def test_letterbox_keeps_the_aspect_and_centres_the_image():
     assert (scale, pad_x, pad_y) == (0.2, 0.0, 16.0)
     assert square[:16].max() == 0 and square[-16:].max() == 0
     assert square[16:112].min() == 200
+
+
+def test_letterbox_into_a_reused_buffer_equals_a_fresh_one():
+    """The detector reuses one square: borders of an earlier frame must not show through."""
+    rng = np.random.default_rng(14)
+    landscape = rng.integers(0, 256, (360, 640, 3), dtype=np.uint8)
+    portrait = rng.integers(0, 256, (640, 360, 3), dtype=np.uint8)
+    small = rng.integers(0, 256, (50, 90, 3), dtype=np.uint8)
+    buffer = np.full((192, 192, 3), 255, np.uint8)
+    for image in (landscape, portrait, small, landscape):
+        square, scale, pad_x, pad_y = letterbox(image, 192, buffer)
+        fresh = letterbox(image, 192)
+        assert square is buffer
+        np.testing.assert_array_equal(square, fresh[0])
+        assert (scale, pad_x, pad_y) == fresh[1:]
+    # The shrink is an area mean: a flat image stays flat, a 2x2 checkerboard turns grey.
+    checker = np.indices((360, 640)).sum(axis=0) % 2 * 255
+    square = letterbox(np.repeat(checker[..., None], 3, axis=2).astype(np.uint8), 192)[0]
+    assert np.abs(square[42:150].astype(int) - 127).max() <= 2

@@ -16,8 +16,8 @@
 
 from pathlib import Path
 
-from emotion_ros.core.camera_info import (CalibrationError, load_calibration, uncalibrated,
-                                          url_to_path)
+from emotion_ros.core.frames.camera_info import (CalibrationError, load_calibration, uncalibrated,
+                                                 url_to_path)
 import pytest
 
 # A calibration as camera_calibration writes it (values of a real 640x480 webcam).

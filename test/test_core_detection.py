@@ -12,18 +12,18 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for emotion_ros.core.detection on real photos from assets/media."""
+"""Tests for emotion_ros.core.faces.detection on real photos from assets/media."""
 
 from pathlib import Path
 
 import cv2
-from emotion_ros.core import blazeface
 from emotion_ros.core.config import BLAZEFACE_MODEL_CHOICES, DetectorConfig
-from emotion_ros.core.detection import BlazeFaceDetector
-from emotion_ros.core.detection import Detection
-from emotion_ros.core.detection import DETECTORS
-from emotion_ros.core.detection import HaarDetector
-from emotion_ros.core.detection import make_detector
+from emotion_ros.core.faces import blazeface
+from emotion_ros.core.faces.detection import BlazeFaceDetector
+from emotion_ros.core.faces.detection import Detection
+from emotion_ros.core.faces.detection import DETECTORS
+from emotion_ros.core.faces.detection import HaarDetector
+from emotion_ros.core.faces.detection import make_detector
 import numpy as np
 import pytest
 

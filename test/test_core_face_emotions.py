@@ -17,14 +17,14 @@
 from pathlib import Path
 
 import cv2
-from emotion_ros.core.alignment import roll_degrees
-from emotion_ros.core.classifier import EmotionClassifier
 from emotion_ros.core.config import EmotionConfig
-from emotion_ros.core.detection import make_detector
-from emotion_ros.core.face_emotions import FaceEmotionEstimator, to_annotations
-from emotion_ros.core.labels import FER2013_LABELS
-from emotion_ros.core.preprocessing import crop_face, face_views, preprocess_faces
-from emotion_ros.core.smoothing import ProbabilitySmoother
+from emotion_ros.core.emotion.alignment import roll_degrees
+from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator, to_annotations
+from emotion_ros.core.emotion.preprocessing import crop_face, face_views, preprocess_faces
+from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
+from emotion_ros.core.faces.detection import make_detector
+from emotion_ros.core.model.classifier import EmotionClassifier
+from emotion_ros.core.model.labels import FER2013_LABELS
 import numpy as np
 import pytest
 
@@ -73,7 +73,7 @@ def test_box_outside_is_reported_not_fatal(classifier, group) -> None:
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0))
     results, problems = estimator.estimate(image, [(1, (9000, 9000, 50, 50)), (2, boxes[0])])
     assert [r.face_id for r in results] == [2]
-    assert len(problems) == 1 and problems[0].startswith('face 1 skipped')
+    assert len(problems) == 1 and problems[0].text.startswith('face 1 skipped')
 
 
 def test_smoothing_follows_tracks_and_forgets_them(classifier, group) -> None:

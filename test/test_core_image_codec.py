@@ -12,17 +12,17 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for emotion_ros.core.image_codec (no ROS needed)."""
+"""Tests for emotion_ros.core.frames.image_codec (no ROS needed)."""
 
 import array
 
 import cv2
-from emotion_ros.core.image_codec import decode_image
-from emotion_ros.core.image_codec import encode_image
-from emotion_ros.core.image_codec import encode_pixels
-from emotion_ros.core.image_codec import ImageEncodingError
-from emotion_ros.core.image_codec import MAX_IMAGE_PIXELS
-from emotion_ros.core.image_codec import SUPPORTED_ENCODINGS
+from emotion_ros.core.frames.image_codec import decode_image
+from emotion_ros.core.frames.image_codec import encode_image
+from emotion_ros.core.frames.image_codec import encode_pixels
+from emotion_ros.core.frames.image_codec import ImageEncodingError
+from emotion_ros.core.frames.image_codec import MAX_IMAGE_PIXELS
+from emotion_ros.core.frames.image_codec import SUPPORTED_ENCODINGS
 import numpy as np
 import pytest
 
@@ -145,11 +145,13 @@ def test_encode_mono8_accepts_grey():
 
 
 def test_supported_encodings_listed():
-    assert set(SUPPORTED_ENCODINGS) == {'bgr8', 'rgb8', 'mono8', 'yuv422_yuy2', 'yuyv'}
+    assert {'bgr8', 'rgb8', 'mono8', 'yuv422_yuy2', 'yuyv', 'bayer_rggb8', 'uyvy', 'nv12',
+            'bgra8', 'mono16'} <= set(SUPPORTED_ENCODINGS)
 
 
 @pytest.mark.parametrize('args, message', [
-    (('bgr16', 2, 2, 6, bytes(12)), 'unsupported image encoding'),
+    (('bgr17', 2, 2, 6, bytes(12)), 'unsupported image encoding'),
+    (('16UC1', 2, 2, 4, bytes(8)), 'depth or non-colour'),
     (('bgr8', 0, 2, 6, b''), 'zero size'),
     (('bgr8', 2, 0, 0, b''), 'zero size'),
     (('bgr8', 2, 2, 6, bytes(11)), 'less than step'),
@@ -175,7 +177,9 @@ def test_error_is_a_value_error():
 
 
 @pytest.mark.parametrize('image, encoding, message', [
-    (np.zeros((4, 4, 3), np.uint8), 'yuyv', 'cannot encode'),
+    (np.zeros((4, 4, 3), np.uint8), '32FC1', 'cannot encode'),
+    (np.zeros((4, 4, 3), np.uint8), 'hsv8', 'cannot encode'),
+    (np.zeros((4, 3, 3), np.uint8), 'yuyv', 'even width'),
     (np.zeros((4, 4, 3), np.float32), 'bgr8', 'uint8'),
     (np.zeros((4, 4), np.uint8), 'bgr8', 'HxWx3'),
     (np.zeros((4, 4, 4), np.uint8), 'bgr8', 'HxWx3'),
@@ -188,7 +192,7 @@ def test_encode_errors(image, encoding, message):
 
 def test_check_bgr() -> None:
     """The shared image check accepts uint8 HxWx3 and names what it rejects."""
-    from emotion_ros.core.image_codec import check_bgr
+    from emotion_ros.core.frames.image_codec import check_bgr
     check_bgr(np.zeros((2, 3, 3), np.uint8))
     check_bgr(np.zeros((0, 3, 3), np.uint8), allow_empty=True)
     for bad in (np.zeros((0, 3, 3), np.uint8), np.zeros((2, 3), np.uint8),

@@ -25,10 +25,9 @@ HEAVY_OR_ROS = ('rclpy', 'sensor_msgs', 'emotion_msgs', 'tensorflow', 'keras', '
 def test_core_and_training_import_without_ros_or_tensorflow() -> None:
     """Import every core and training module in a fresh interpreter; none pulls ROS or TF."""
     modules = sorted(
-        f'emotion_ros.{package}.{path.stem}'
+        '.'.join(path.relative_to(REPO_ROOT).with_suffix('').parts).removesuffix('.__init__')
         for package in ('core', 'training')
-        for path in (REPO_ROOT / 'emotion_ros' / package).glob('*.py')
-        if path.stem != '__init__')
+        for path in (REPO_ROOT / 'emotion_ros' / package).rglob('*.py'))
     assert len(modules) > 15
     script = (
         'import sys, importlib\n'

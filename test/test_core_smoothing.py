@@ -14,7 +14,7 @@
 
 """Tests of the per-track exponential moving average of probabilities."""
 
-from emotion_ros.core.smoothing import ProbabilitySmoother
+from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
 import numpy as np
 import pytest
 

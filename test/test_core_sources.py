@@ -12,20 +12,20 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for emotion_ros.core.sources over the real media in assets/media."""
+"""Tests for emotion_ros.core.frames.sources over the real media in assets/media."""
 
 import logging
 from pathlib import Path
 import shutil
 
 import cv2
-from emotion_ros.core.sources import CameraSource
-from emotion_ros.core.sources import DEFAULT_FOLDER_FPS
-from emotion_ros.core.sources import ImageFolderSource
-from emotion_ros.core.sources import jpeg_is_truncated
-from emotion_ros.core.sources import open_source
-from emotion_ros.core.sources import SourceError
-from emotion_ros.core.sources import VideoFileSource
+from emotion_ros.core.frames.sources import CameraSource
+from emotion_ros.core.frames.sources import DEFAULT_FOLDER_FPS
+from emotion_ros.core.frames.sources import ImageFolderSource
+from emotion_ros.core.frames.sources import jpeg_is_truncated
+from emotion_ros.core.frames.sources import open_source
+from emotion_ros.core.frames.sources import SourceError
+from emotion_ros.core.frames.sources import VideoFileSource
 import numpy as np
 import pytest
 
@@ -87,7 +87,7 @@ def test_folder_source_skips_unreadable_with_warning(image_folder, caplog):
     source = open_source(str(image_folder), fps=2.0)
     assert isinstance(source, ImageFolderSource)
     assert source.fps == 2.0
-    with caplog.at_level(logging.WARNING, logger='emotion_ros.core.sources'):
+    with caplog.at_level(logging.WARNING, logger='emotion_ros.core.frames.sources'):
         first = source.read()
         second = source.read()
         end = source.read()
@@ -101,7 +101,7 @@ def test_folder_source_skips_unreadable_with_warning(image_folder, caplog):
 def test_folder_source_loops_and_warns_once(image_folder, caplog):
     source = open_source(str(image_folder), loop=True)
     assert source.fps == DEFAULT_FOLDER_FPS
-    with caplog.at_level(logging.WARNING, logger='emotion_ros.core.sources'):
+    with caplog.at_level(logging.WARNING, logger='emotion_ros.core.frames.sources'):
         shapes = [source.read().shape[:2] for _ in range(5)]
     assert shapes == [(562, 572), (128, 128), (562, 572), (128, 128), (562, 572)]
     assert sum('b_broken.jpg' in r.getMessage() for r in caplog.records) == 1

@@ -19,11 +19,12 @@ import subprocess
 import sys
 
 from emotion_ros.core.config import DiagnosticsConfig
-from emotion_ros.core.diagnostic_report import (KEY_INPUT_HZ, KEY_OUTPUT_HZ, KEY_RSS,
-                                                KEY_STAGE_P95, status_line, to_key_values)
-from emotion_ros.core.proc_stats import cpu_seconds, MIB, rss_bytes
-from emotion_ros.core.stage_stats import (assess, BoundedCounter, ERROR, EventWindow, OK,
-                                          OTHER_KIND, Spread, StageStats, WARN)
+from emotion_ros.core.health.diagnostic_report import assess
+from emotion_ros.core.health.diagnostic_report import (KEY_INPUT_HZ, KEY_OUTPUT_HZ, KEY_RSS,
+                                                       KEY_STAGE_P95, status_line, to_key_values)
+from emotion_ros.core.health.proc_stats import cpu_seconds, MIB, rss_bytes
+from emotion_ros.core.health.stage_stats import BoundedCounter, ERROR, EventWindow, OK, OTHER_KIND
+from emotion_ros.core.health.stage_stats import Spread, StageStats, WARN
 import numpy as np
 import pytest
 

@@ -12,19 +12,19 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Tests for emotion_ros.core.tracking (SORT)."""
+"""Tests for emotion_ros.core.faces.tracking (SORT)."""
 
 from pathlib import Path
 
-from emotion_ros.core.detection import Detection
-from emotion_ros.core.detection import make_detector
-from emotion_ros.core.sources import open_source
-from emotion_ros.core.tracking import iou_batch
-from emotion_ros.core.tracking import SortTracker
-from emotion_ros.core.tracking import xywh_to_xyxy
-from emotion_ros.core.tracking import xywh_to_z
-from emotion_ros.core.tracking import xyxy_to_xywh
-from emotion_ros.core.tracking import z_to_xywh
+from emotion_ros.core.faces.detection import Detection
+from emotion_ros.core.faces.detection import make_detector
+from emotion_ros.core.faces.tracking import iou_batch
+from emotion_ros.core.faces.tracking import SortTracker
+from emotion_ros.core.faces.tracking import xywh_to_xyxy
+from emotion_ros.core.faces.tracking import xywh_to_z
+from emotion_ros.core.faces.tracking import xyxy_to_xywh
+from emotion_ros.core.faces.tracking import z_to_xywh
+from emotion_ros.core.frames.sources import open_source
 import numpy as np
 import pytest
 

@@ -12,4 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""ROS-free algorithms: detection, tracking, preprocessing, classification."""
+"""
+ROS-free algorithms of emotion_ros, one sub-package per concept.
+
+- ``frames/``: images in and out, without ROS: sources, encodings and the message field codecs.
+- ``faces/``: finding and following faces: detectors and the SORT tracker.
+- ``model/``: the emotion model: its card, its runtimes, its labels and the classifier.
+- ``emotion/``: from a tracked face to its emotion: crops, smoothing, drawing, pairing.
+- ``health/``: how the stages are doing: statistics, levels and reports, memory, DDS checks.
+- ``config``: the config dataclass of every stage: defaults, ranges, descriptions.
+- ``config_fields``: the mechanism behind config: setting(), StageConfig, CLI options.
+"""

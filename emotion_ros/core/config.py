@@ -24,20 +24,31 @@ stages from them (``make_detector``, ``SortTracker.from_config``,
 
 from dataclasses import dataclass
 
-from emotion_ros.core.settings import setting, StageConfig
+from emotion_ros.core.config_fields import setting, StageConfig
+from emotion_ros.core.frames.image_encodings import SUPPORTED_ENCODINGS
 
 # Value of CameraConfig.source that means "the device named by video_device".
 CAMERA_SOURCE = 'camera'
 # Image QoS reliability choices (strings, as users write them in YAML).
 RELIABILITY_CHOICES = ('reliable', 'best_effort')
-# Codecs of image_raw/compressed (emotion_ros.core.compressed.COMPRESSED_FORMATS is this tuple).
+# Codecs of image_raw/compressed (emotion_ros.core.frames.compressed_codec.COMPRESSED_FORMATS is
+# this tuple).
 COMPRESSED_FORMAT_CHOICES = ('jpeg', 'png')
 # How the tracker and the classifier receive images: image_transport's transport names.
 IMAGE_TRANSPORT_CHOICES = ('raw', 'compressed')
-# Registered face detector names (emotion_ros.core.detection.DETECTORS; a test keeps them equal).
+# Encodings the camera can publish image_raw in: every one the tracker and classifier read
+# (emotion_ros.core.frames.image_encodings, a table of names only, no stage).
+OUTPUT_ENCODING_CHOICES = SUPPORTED_ENCODINGS
+# Registered face detector names (emotion_ros.core.faces.detection.DETECTORS; a test keeps them
+# equal).
 DETECTOR_CHOICES = ('blazeface', 'haar')
-# BlazeFace models (emotion_ros.core.blazeface.MODELS; a test keeps them equal).
+# BlazeFace models (emotion_ros.core.faces.blazeface.MODELS; a test keeps them equal).
 BLAZEFACE_MODEL_CHOICES = ('full', 'short')
+# The one parameter outside the stage configs: every managed node declares it in its
+# constructor (emotion_ros.nodes.managed_node), before any configure.
+AUTOSTART_DEFAULT = False
+AUTOSTART_DESCRIPTION = ('configure and activate at start, without a lifecycle manager '
+                         '(emotion_run and the launch file drive the transitions themselves)')
 
 
 @dataclass(frozen=True)
@@ -78,17 +89,22 @@ class CameraConfig(StageConfig):
         'reliable', "image QoS reliability: 'reliable' serves every subscriber",
         choices=RELIABILITY_CHOICES)
     publish_compressed: bool = setting(
-        False, 'also publish image_raw/compressed (sensor_msgs/CompressedImage, as '
-        "image_transport's compressed plugin) while it has subscribers")
+        False, 'also publish image_raw/compressed (JPEG or PNG, as image_transport does) '
+        'while it has subscribers')
     compressed_format: str = setting(
         'jpeg', "codec of image_raw/compressed: 'jpeg' (lossy, small) or 'png' (lossless)",
         choices=COMPRESSED_FORMAT_CHOICES)
     jpeg_quality: int = setting(
-        80, 'JPEG quality of image_raw/compressed, 1..100 (higher: larger, closer to the raw '
+        80, 'JPEG quality of image_raw/compressed (higher: larger, closer to the raw '
         'frame)', low=1, high=100)
     png_level: int = setting(
-        1, 'PNG zlib level of image_raw/compressed, 0..9 (higher: smaller, slower)',
+        1, 'PNG zlib level of image_raw/compressed (higher: smaller, slower)',
         low=0, high=9)
+    output_encoding: str = setting(
+        'bgr8', 'sensor_msgs encoding of image_raw, as a driver would publish: bgr8 (no '
+        'conversion) or any colour or grey encoding the tracker reads, e.g. uyvy, nv12, '
+        'bayer_rggb8 (yuyv, uyvy, nv12, nv21 need even sizes)',
+        choices=OUTPUT_ENCODING_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -96,9 +112,8 @@ class ImageInputConfig(StageConfig):
     """How the face tracker and the emotion classifier receive the camera's images."""
 
     image_transport: str = setting(
-        'raw', "'raw': image_raw (sensor_msgs/Image); 'compressed': image_raw/compressed "
-        "(sensor_msgs/CompressedImage, JPEG or PNG, as image_transport's compressed plugin) "
-        'for a camera on another computer', choices=IMAGE_TRANSPORT_CHOICES)
+        'raw', "'raw': image_raw; 'compressed': image_raw/compressed (JPEG or PNG), for a "
+        'camera on another computer', choices=IMAGE_TRANSPORT_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -106,9 +121,19 @@ class StartConfig(StageConfig):
     """When the face tracker and the classifier start to read images (ROS nodes only)."""
 
     wait_for_output_subscribers: int = setting(
-        0, "read images only once this node's outputs (faces; emotions + image_annotated) "
-        'have this many subscribers in total (0: at once); with wait_for_subscribers of the '
-        'camera, a short video reaches every node', low=0, high=100)
+        0, "read images only once this node's outputs have this many subscribers in total "
+        '(0: at once), so that a short video reaches every node', low=0, high=100)
+
+
+@dataclass(frozen=True)
+class FaceLimitConfig(StageConfig):
+    """How many faces one frame may cost the face tracker and the classifier."""
+
+    # A foreign FaceArray with 3,000 boxes stalled the classifier for seconds: with this, one
+    # frame costs a bounded time whatever the image holds or a publisher of faces sends.
+    max_faces: int = setting(
+        20, "faces per frame at most, so a frame's cost is bounded: the tracker keeps the "
+        'most confident, the classifier the largest boxes', low=1, high=1000)
 
 
 @dataclass(frozen=True)
@@ -124,8 +149,8 @@ class DetectorConfig(StageConfig):
     min_score: float = setting(0.6, 'minimum detection confidence, 0..1 (BlazeFace)',
                                low=0.0, high=1.0)
     detection_scale: float = setting(
-        1.0, 'factor the image is scaled by before Haar detection (0.5: half size, faster, '
-        'misses small faces); BlazeFace scales to its own input size', low=0.05, high=1.0)
+        1.0, 'image scale before Haar detection (0.5: half size, faster, misses small '
+        'faces); BlazeFace ignores it', low=0.05, high=1.0)
     detector_threads: int = setting(
         1, 'threads the detector may use (0: one per core); 1 keeps detection steady when the '
         'classifier shares a small CPU', low=0, high=64)
@@ -155,32 +180,51 @@ class EmotionConfig(StageConfig):
     smoothing: float = setting(
         0.5, 'weight of the previous probabilities in the per-face moving average, 0..1 '
         '(0 disables smoothing)', low=0.0, high=1.0, high_open=True)
-    # One crop at one margin is a coin toss for the label (issue 8), so each face is classified
-    # at every margin here and, with mirror, as each crop's mirror image, in one batch, and the
-    # probabilities are averaged. Measured with bench/bench_accuracy.py over the 627 BlazeFace
-    # faces of the real media: the label survives a +-0.05 margin change and mirroring for 0.778
-    # of the faces with one crop at 0.2 (the former default), 0.955 with these defaults (2 views
-    # per face) and 0.978 with [0.0, 0.1, 0.2] and the mirror (6 views). The 6 views broke the
-    # 5-face speed budget here (p95 246-352 ms against 50, with yuface); these 2 views hold it
-    # (bench_pipeline.py: p95 20.5 ms for 5 faces at 30 Hz).
+    # The label of one crop at one margin often flips when the margin moves by 0.05 or the crop
+    # is mirrored, so each face is classified at every margin here and, with mirror, as each
+    # crop's mirror image, in one batch, and the probabilities are averaged. Views cost linearly
+    # (one model call each). The defaults, a tight and a wide crop (2 views per face), were
+    # chosen on the 154 labelled real faces of bench/bench_labelled.py: the most accurate
+    # 2-view setting whose +-0.05 neighbours stay within 2 points. Figures: doc/accuracy.md.
     crop_margins: tuple[float, ...] = setting(
-        (0.1,), 'fractions of the face box added on each side, one crop per value; the '
+        (0.0, 0.2), 'fractions of the face box added on each side, one crop per value; the '
         "faces' probabilities are averaged over the crops (one value and mirror false: a single "
         'crop)', low=0.0, high=1.0, non_empty=True)
     mirror: bool = setting(
-        True, 'also classify the left-right mirror image of every crop (doubles the model '
+        False, 'also classify the left-right mirror image of every crop (doubles the model '
         'work per face)')
-    # Off: measured with bench/bench_accuracy.py over the 627 BlazeFace faces of the real media
-    # (median |roll| 4.2 degrees), the default views keep 0.957 of the labels stable with it
-    # and 0.955 without, the same 3/4 stills, for 0.2 ms more per face (README.md, "Crop-robust
-    # inference").
+    # Off: on the real media faces hardly roll, and with the default views alignment changes
+    # the label stability, the stills and the video flips next to nothing, for about 0.2 ms
+    # more per face. Figures: doc/accuracy.md, "Roll alignment" (bench/bench_accuracy.py).
     align_roll: bool = setting(
-        False, 'turn each face about its box centre so that its eyes are level before the '
-        'crops are cut (needs eye keypoints: BlazeFace; faces without them are cropped as '
-        'they are)')
+        False, "level each face's eyes before its crops are cut (needs BlazeFace's eye "
+        'keypoints; other faces are cropped as they are)')
     pairing_capacity: int = setting(
         30, 'images and face lists held while waiting for their partner with the same stamp '
         '(frames)', low=1, high=1000)
+    # Measured with bench/bench_head_pose.py (doc/trust.md): |yaw| at most 5.4 degrees on the
+    # three near-frontal stills, 14.8 at most on the two videos, 33.9 on the 45-degree still
+    # (the fit reads large turns short). 25 holds the 45-degree still and no video frame.
+    max_yaw_deg: float = setting(
+        25.0, 'largest head |yaw| (Face.yaw, degrees) whose emotion is trusted; beyond it a '
+        'face keeps its last trusted estimate (Emotion.reliable false); 180: off',
+        low=0.0, high=180.0)
+    attention_max_yaw_deg: float = setting(
+        15.0, 'largest head |yaw| for Emotion.looking_at_camera, degrees (head orientation, '
+        'not gaze)', low=0.0, high=180.0)
+    # The open-mouthed surprise still reads pitch 22.8 (the mouth point drops): 25 keeps it.
+    attention_max_pitch_deg: float = setting(
+        25.0, 'largest head |pitch| for Emotion.looking_at_camera, degrees', low=0.0,
+        high=90.0)
+    # Measured with bench/bench_trust.py (doc/trust.md): single_face.mp4 gives its one
+    # neutral->happy at every value of 0..1 s; from 0.3 s on, the other videos stop flickering
+    # (WolfgangLanger 6 changes at 0 s, 4 at 0.2 s, 2 at 0.3..1 s; face_noface 3, 1, 1).
+    event_hysteresis: float = setting(
+        0.3, "seconds a face's new label must hold before an emotion_events CHANGED event "
+        '(image stamps; 0: at the first frame)', low=0.0, high=60.0)
+    event_lost_timeout: float = setting(
+        2.0, 'with no frame for this long, every tracked face gets a LOST event (e.g. the '
+        'camera stopped), s', low=0.1, high=3600.0)
 
 
 @dataclass(frozen=True)
@@ -206,7 +250,7 @@ class DiagnosticsConfig(StageConfig):
         '(0: off)', low=0.0, high=60000.0)
     diagnostics_drop_warn_fraction: float = setting(
         0.25, "WARN when more than this fraction of the window's input frames were dropped "
-        'or evicted, 0..1 (0: off)', low=0.0, high=1.0)
+        'or evicted (0: off)', low=0.0, high=1.0)
     diagnostics_idle_warn: float = setting(
         5.0, 'WARN when no input frame arrived for this long, s (0: off)', low=0.0,
         high=3600.0)

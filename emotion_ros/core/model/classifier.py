@@ -16,7 +16,7 @@
 Emotion classification of face crops with a model file and its card.
 
 The runtime is chosen by the file's suffix from the registry
-:data:`emotion_ros.core.backends.BACKENDS` (``.keras``/``.h5``/``.hdf5`` Keras, ``.tflite``
+:data:`emotion_ros.core.model.backends.BACKENDS` (``.keras``/``.h5``/``.hdf5`` Keras, ``.tflite``
 LiteRT, ``.onnx`` onnxruntime), imported only when a model of that kind is loaded. Outputs
 are always probabilities: a model that outputs logits (rows not summing to 1 on a probe batch at
 load time) gets a softmax. The classifier is not thread-safe: use one per thread or guard it
@@ -27,10 +27,10 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from emotion_ros.core.backends import BACKENDS, ModelLoadError
-from emotion_ros.core.model_card import card_path_for, InputSpec, load_card, ModelCard, \
+from emotion_ros.core.emotion.preprocessing import preprocess_faces
+from emotion_ros.core.model.backends import BACKENDS, ModelLoadError
+from emotion_ros.core.model.model_card import card_path_for, InputSpec, load_card, ModelCard, \
     ModelCardError
-from emotion_ros.core.preprocessing import preprocess_faces
 import numpy as np
 
 # Every model file suffix a backend is registered for (lower case).
@@ -55,7 +55,7 @@ class EmotionClassifier:
 
     Build it with :meth:`load`. ``predict`` takes a batch already preprocessed for
     ``input_spec``; ``classify_crops`` takes BGR/grey crops and preprocesses them with
-    :func:`~emotion_ros.core.preprocessing.preprocess_faces`.
+    :func:`~emotion_ros.core.emotion.preprocessing.preprocess_faces`.
     """
 
     def __init__(self, backend: Any, card: ModelCard, model_path: Path) -> None:

@@ -38,7 +38,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Sequence
 
-from emotion_ros.core.model_card import ModelCard
+from emotion_ros.core.model.model_card import ModelCard
 import numpy as np
 
 # Largest batch handed to one TFLite invocation; bigger inputs are run in chunks (faces).

@@ -22,15 +22,15 @@ the same face. Steps, in this order:
 1. colour: BGR (or BGRA) -> grey with OpenCV's BT.601 weights when the model takes 1 channel;
    grey is replicated to 3 channels (BGR order) when the model takes 3;
 2. resize to ``(spec.height, spec.width)`` with ``cv2.INTER_AREA`` on uint8 pixels;
-3. scale per ``spec.normalisation`` to float32 (:func:`~emotion_ros.core.model_card.normalise`).
+3. scale per ``spec.normalisation`` to float32 (:func:`normalise`).
 """
 
 import math
 from typing import Optional, Sequence
 
 import cv2
-from emotion_ros.core.alignment import level_region
-from emotion_ros.core.model_card import InputSpec, normalise
+from emotion_ros.core.emotion.alignment import level_region
+from emotion_ros.core.model.model_card import InputSpec, NORMALISATIONS
 import numpy as np
 
 # Interpolation used to resize every face to the model input (both directions).
@@ -224,7 +224,7 @@ def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float]
 
     Each crop is :func:`crop_face` at one margin, preprocessed by :func:`preprocess_faces`.
     With a ``roll``, the crops are cut from the region around the box turned so that the eyes
-    are level (:func:`emotion_ros.core.alignment.level_region`), else from the frame.
+    are level (:func:`emotion_ros.core.emotion.alignment.level_region`), else from the frame.
     The mirror views are the preprocessed crops flipped left-right: colour conversion and
     scaling are per pixel and the resize is symmetric, so this equals preprocessing the
     flipped crop, at no extra resize.
@@ -235,7 +235,8 @@ def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float]
     :param mirror: add the mirror image of every crop.
     :param spec: the model input.
     :param roll: the face's roll in degrees
-        (:func:`emotion_ros.core.alignment.roll_degrees`), or None to crop the frame as it is.
+        (:func:`emotion_ros.core.emotion.alignment.roll_degrees`), or None to crop the frame as it
+        is.
     :returns: float32 ``(V, spec.height, spec.width, spec.channels)`` with
         ``V = len(margins) * (2 if mirror else 1)``, the crops in margin order first.
     :raises ValueError: as :func:`crop_bounds` for a box outside the image.
@@ -246,3 +247,25 @@ def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float]
     if mirror:
         batch = np.concatenate([batch, batch[:, :, ::-1, :]], axis=0)
     return batch
+
+
+def normalise(array: np.ndarray, normalisation: str) -> np.ndarray:
+    """
+    Scale pixel values in ``[0, 255]`` to a model's input range, as float32.
+
+    :param array: uint8 pixels, or floats on the same 0..255 scale; any shape.
+    :param normalisation: ``'unit'`` -> x / 255, ``'symmetric'`` -> (x / 255 - 0.5) * 2,
+        ``'none'`` -> x.
+    :returns: a new float32 array of the same shape.
+    :raises ValueError: if ``normalisation`` is not one of :data:`NORMALISATIONS`.
+    """
+    if normalisation not in NORMALISATIONS:
+        raise ValueError(
+            f'unknown normalisation {normalisation!r}; expected one of {NORMALISATIONS}')
+    out = np.asarray(array).astype(np.float32, copy=True)
+    if normalisation == 'unit':
+        out *= np.float32(1.0 / 255.0)
+    elif normalisation == 'symmetric':
+        out *= np.float32(2.0 / 255.0)
+        out -= np.float32(1.0)
+    return out

@@ -13,14 +13,15 @@
 # limitations under the License.
 
 """
-Health statistics of one pipeline stage, and the level they deserve (ROS-free).
+Health statistics of one pipeline stage over a time window (ROS-free).
 
 A node feeds a :class:`StageStats` as frames arrive (:meth:`StageStats.record_input`), as it
 publishes (:meth:`StageStats.record_output` with the latency from the image stamp and the time
 of its own stage), and when a frame is dropped or an error happens. :meth:`StageStats.snapshot`
-summarises the last ``window`` seconds (rates, median and p95) and the totals since start, and
-:func:`assess` turns a snapshot into OK / WARN / ERROR with the reasons, against the thresholds
-of a :class:`~emotion_ros.core.config.DiagnosticsConfig`. Memory is bounded: a window keeps at
+summarises the last ``window`` seconds (rates, median and p95) and the totals since start;
+:func:`emotion_ros.core.health.diagnostic_report.assess` turns a snapshot into OK / WARN /
+ERROR with the reasons, against the thresholds of a
+:class:`~emotion_ros.core.config.DiagnosticsConfig`. Memory is bounded: a window keeps at
 most :data:`MAX_EVENTS` events and the counters at most :data:`MAX_KINDS` kinds.
 """
 
@@ -31,8 +32,7 @@ import math
 import time
 from typing import Optional
 
-from emotion_ros.core.config import DiagnosticsConfig
-from emotion_ros.core.proc_stats import rss_bytes
+from emotion_ros.core.health.proc_stats import rss_bytes
 
 # Levels, with the values of diagnostic_msgs/DiagnosticStatus.
 OK = 0
@@ -289,58 +289,3 @@ class StageStats:
             recent_inputs=self._inputs.count(now),
             counters=dict(counters or {}),
             rss=rss_bytes() if rss is None else rss)
-
-
-def _over(spread: Spread, warn: float, error: float, what: str) -> tuple[int, Optional[str]]:
-    """Grade a p95 against two limits (a limit of 0 is off); :returns: level and reason."""
-    if spread.p95 is None:
-        return OK, None
-    if error > 0.0 and spread.p95 > error:
-        return ERROR, f'{what} p95 {spread.p95:.1f} ms > {error:g} ms'
-    if warn > 0.0 and spread.p95 > warn:
-        return WARN, f'{what} p95 {spread.p95:.1f} ms > {warn:g} ms'
-    return OK, None
-
-
-def assess(snapshot: StageSnapshot, config: DiagnosticsConfig) -> tuple[int, str]:
-    """
-    Decide a stage's level from its snapshot.
-
-    ERROR: the stage-time or latency p95 is above its error limit, or errors happen while
-    nothing is published. WARN: a p95 above its warn limit, errors in the window, more than
-    ``diagnostics_drop_warn_fraction`` of the window's inputs dropped, or no input for
-    ``diagnostics_idle_warn`` s. A limit of 0 is off.
-
-    :param snapshot: the stage's statistics.
-    :param config: the thresholds.
-    :returns: the level (:data:`OK`, :data:`WARN` or :data:`ERROR`) and a short message: the
-        reasons, worst first, or ``'ok'``.
-    """
-    graded = [
-        _over(snapshot.stage_ms, config.diagnostics_stage_warn_ms,
-              config.diagnostics_stage_error_ms, 'stage'),
-        _over(snapshot.latency_ms, config.diagnostics_latency_warn_ms,
-              config.diagnostics_latency_error_ms, 'latency'),
-    ]
-    if snapshot.recent_errors:
-        # Errors and nothing published: the stage is not working at all (every frame bad,
-        # or a camera that cannot be opened).
-        failing = snapshot.output_hz == 0.0
-        graded.append((ERROR if failing else WARN,
-                       f'{snapshot.recent_errors} errors in {config.diagnostics_window:g} s'
-                       + (', no output' if failing else '')))
-    if snapshot.recent_dropped and config.diagnostics_drop_warn_fraction > 0.0:
-        fraction = snapshot.recent_dropped / max(snapshot.recent_inputs, 1)
-        if fraction > config.diagnostics_drop_warn_fraction:
-            graded.append((WARN, f'{snapshot.recent_dropped} frames dropped in '
-                                 f'{config.diagnostics_window:g} s'))
-    idle_limit = config.diagnostics_idle_warn
-    if idle_limit > 0.0:
-        idle = snapshot.uptime if snapshot.idle is None else snapshot.idle
-        if idle > idle_limit:
-            graded.append((WARN, 'no input yet' if snapshot.idle is None
-                           else f'no input for {idle:.0f} s'))
-    reasons = sorted((item for item in graded if item[1] is not None), key=lambda g: -g[0])
-    if not reasons:
-        return OK, 'ok'
-    return reasons[0][0], '; '.join(reason for _, reason in reasons)

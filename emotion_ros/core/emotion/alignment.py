@@ -20,8 +20,8 @@ The detector's two eye keypoints give the face's roll (the angle of the line bet
 against the image's x axis). :func:`level_region` rotates only the region the widest crop needs
 (``cv2.warpAffine`` computes just the output pixels, so the cost is that of the crop, not of
 the frame) and returns it with the box in its coordinates; the crops are then cut from it
-exactly as from the frame (:func:`emotion_ros.core.preprocessing.face_views`). With level eyes
-the region is the frame's pixels unchanged.
+exactly as from the frame (:func:`emotion_ros.core.emotion.preprocessing.face_views`). With level
+eyes the region is the frame's pixels unchanged.
 """
 
 import math
@@ -82,7 +82,7 @@ def level_region(image: np.ndarray, box: Sequence[float], bounds: Sequence[int],
     :param image: ``HxW`` grey or ``HxWxC`` image, at most 4 channels.
     :param box: ``(x, y, w, h)`` in pixels of ``image``.
     :param bounds: ``(x0, y0, x1, y1)``, the region of the widest crop
-        (:func:`emotion_ros.core.preprocessing.crop_bounds`), non-empty.
+        (:func:`emotion_ros.core.emotion.preprocessing.crop_bounds`), non-empty.
     :param angle: the roll from :func:`roll_degrees`, degrees.
     :returns: the region, ``(y1 - y0)x(x1 - x0)``, its pixels the frame's turned by ``angle``
         about the box centre (pixels from outside the frame repeat its edge), and the box in

@@ -33,6 +33,7 @@ mouth centre, right ear tragion, left ear tragion.
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -183,26 +184,53 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray,
             np.array(out_points, dtype=np.float32).reshape(-1, n_points, 2))
 
 
-def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, float, float]:
+def _area_resize_into(image: np.ndarray, target: np.ndarray) -> None:
+    """
+    Shrink ``image`` into the preallocated ``target`` by area averaging.
+
+    Whole halvings first (OpenCV's INTER_AREA for a factor of exactly 2 is the fast 2x2
+    mean), then one INTER_AREA step to the target: 640x360 -> 192x108 costs 0.44 ms of CPU
+    instead of 0.89 ms in one step here, the pixels within 0.4 grey levels on average.
+    """
+    height, width = target.shape[:2]
+    while (image.shape[0] % 2 == 0 and image.shape[1] % 2 == 0
+           and image.shape[0] // 2 >= height and image.shape[1] // 2 >= width):
+        image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2),
+                           interpolation=cv2.INTER_AREA)
+    cv2.resize(image, (width, height), dst=target, interpolation=cv2.INTER_AREA)
+
+
+def letterbox(rgb: np.ndarray, size: int, out: Optional[np.ndarray] = None
+              ) -> tuple[np.ndarray, float, float, float]:
     """
     Scale an image into a ``size`` x ``size`` square, aspect kept, zero borders centred.
 
     :param rgb: (H, W, 3) uint8 image.
     :param size: square side, pixels.
-    :returns: the square image, the scale (square pixels per image pixel) and the
-        left and top padding, square pixels.
+    :param out: a ``(size, size, 3)`` uint8 array to write into (reused from frame to frame,
+        no allocation); None: a new one.
+    :returns: the square image (``out`` when given), the scale (square pixels per image
+        pixel) and the left and top padding, square pixels.
     """
     height, width = rgb.shape[:2]
     scale = size / max(height, width)
     new_w = max(1, min(size, round(width * scale)))
     new_h = max(1, min(size, round(height * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
-    resized = cv2.resize(rgb, (new_w, new_h), interpolation=interpolation)
     pad_x = (size - new_w) // 2
     pad_y = (size - new_h) // 2
-    square = np.zeros((size, size, 3), np.uint8)
-    square[pad_y:pad_y + new_h, pad_x:pad_x + new_w] = resized
-    return square, scale, float(pad_x), float(pad_y)
+    if out is None or out.shape != (size, size, 3) or out.dtype != np.uint8:
+        out = np.zeros((size, size, 3), np.uint8)
+    else:
+        out[:pad_y] = 0
+        out[pad_y + new_h:] = 0
+        out[:, :pad_x] = 0
+        out[:, pad_x + new_w:] = 0
+    target = out[pad_y:pad_y + new_h, pad_x:pad_x + new_w]
+    if scale < 1.0:
+        _area_resize_into(rgb, target)
+    else:
+        cv2.resize(rgb, (new_w, new_h), dst=target, interpolation=cv2.INTER_LINEAR)
+    return out, scale, float(pad_x), float(pad_y)
 
 
 class BlazeFaceNetwork:
@@ -244,6 +272,11 @@ class BlazeFaceNetwork:
                              f'[1, {len(self.anchors)}, 1]')
         self._boxes = by_width[width]['index']
         self._scores = by_width[1]['index']
+        # Reused every frame: the letterboxed square and its RGB copy (for the caller), and
+        # the scaled input tensor.
+        self.square = np.zeros((model.input_size, model.input_size, 3), np.uint8)
+        self.rgb = np.zeros_like(self.square)
+        self._tensor = np.zeros(expected, np.float32)
 
     def run(self, rgb: np.ndarray, min_score: float
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -255,9 +288,13 @@ class BlazeFaceNetwork:
         :returns: merged boxes (M, 4) ``(x1, y1, x2, y2)``, scores (M,) and
             keypoints (M, 6, 2), coordinates in 0..1 of the square.
         """
-        # MediaPipe feeds the network RGB scaled to [-1, 1].
-        tensor = rgb.astype(np.float32)[None] * (2.0 / 255.0) - 1.0
-        self._interpreter.set_tensor(self._input, tensor)
+        # MediaPipe feeds the network RGB scaled to [-1, 1]: one OpenCV pass into the reused
+        # tensor (0.06 ms; numpy's multiply-then-subtract took 0.11 ms and two passes).
+        size = self.model.input_size
+        rows = np.ascontiguousarray(rgb).reshape(size, size * 3)
+        cv2.addWeighted(rows, 2.0 / 255.0, rows, 0.0, -1.0, dst=self._tensor.reshape(size, -1),
+                        dtype=cv2.CV_32F)
+        self._interpreter.set_tensor(self._input, self._tensor)
         self._interpreter.invoke()
         raw_boxes = self._interpreter.get_tensor(self._boxes)[0]
         raw_scores = self._interpreter.get_tensor(self._scores)[0]

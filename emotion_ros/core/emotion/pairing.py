@@ -66,6 +66,16 @@ def stamp_key(stamp: Any) -> tuple[int, int]:
     return (int(stamp.sec), int(stamp.nanosec))
 
 
+def stamp_seconds(stamp: Any) -> float:
+    """
+    Return a ``builtin_interfaces/Time``-like stamp as seconds.
+
+    :param stamp: any object with integer ``sec`` and ``nanosec`` attributes.
+    :returns: ``sec + nanosec * 1e-9``.
+    """
+    return int(stamp.sec) + int(stamp.nanosec) * 1e-9
+
+
 class StampPairer:
     """Pair images and face lists by exact key, bounded, evicting the oldest."""
 

@@ -12,14 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Draw face boxes with "id 3 happy 0.87" labels on a copy of a BGR image."""
+"""Draw face boxes with "id 3 happy 0.87" labels on a copy of a BGR image (held ones grey)."""
 
 from dataclasses import dataclass
 from typing import Iterable, Optional
 import zlib
 
 import cv2
-from emotion_ros.core.image_codec import check_bgr
+from emotion_ros.core.frames.image_codec import check_bgr
 import numpy as np
 
 # BGR colour per FER2013 label; other labels get a colour derived from their name.
@@ -34,6 +34,8 @@ LABEL_COLOURS = {
 }
 # Colour of a box without a label (BGR).
 UNLABELLED_COLOUR = (0, 255, 0)
+# Box and label of an estimate held from an earlier frame (the head turned away), BGR.
+HELD_COLOUR = (128, 128, 128)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Text height relative to the image height (dimensionless), and its bounds in font scale.
 _TEXT_SCALE_PER_PIXEL = 1.0 / 900.0
@@ -52,12 +54,15 @@ class Annotation:
     :param face_id: track id, or None when untracked.
     :param label: emotion label, or '' for none.
     :param confidence: probability of ``label``, 0..1, or None to omit it.
+    :param held: the estimate is held from an earlier frame (the head is turned away): drawn
+        grey, with ``held`` after the text.
     """
 
     box: tuple[float, float, float, float]
     face_id: Optional[int] = None
     label: str = ''
     confidence: Optional[float] = None
+    held: bool = False
 
 
 def label_colour(label: str) -> tuple[int, int, int]:
@@ -89,6 +94,8 @@ def annotation_text(item: Annotation) -> str:
         parts.append(item.label)
     if item.confidence is not None:
         parts.append(f'{item.confidence:.2f}')
+    if item.held and parts:
+        parts.append('held')
     return ' '.join(parts)
 
 
@@ -110,7 +117,7 @@ def draw_annotations(bgr: np.ndarray, items: Iterable[Annotation]) -> np.ndarray
         x, y, w, h = (float(v) for v in item.box)
         if not all(np.isfinite([x, y, w, h])) or w <= 0 or h <= 0:
             continue
-        colour = label_colour(item.label)
+        colour = HELD_COLOUR if item.held else label_colour(item.label)
         x1, y1 = round(x), round(y)
         # cv2.rectangle includes its second corner: the last pixel inside the box.
         x2, y2 = round(x + w) - 1, round(y + h) - 1

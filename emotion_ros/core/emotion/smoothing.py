@@ -22,7 +22,7 @@ frames (220 ms). Tracks that are gone are forgotten with :meth:`ProbabilitySmoot
 """
 
 import math
-from typing import Hashable, Iterable
+from typing import Hashable, Iterable, Optional
 
 import numpy as np
 
@@ -91,6 +91,16 @@ class ProbabilitySmoother:
             state = self._alpha * state + (1.0 - self._alpha) * vector
         self._states[track_id] = state
         return state.astype(np.float32)
+
+    def peek(self, track_id: Hashable) -> Optional[np.ndarray]:
+        """
+        Return a track's smoothed probabilities without folding anything in.
+
+        :param track_id: the tracker's id of the face.
+        :returns: a new float32 ``(K,)`` array, or None when the track has no state.
+        """
+        state = self._states.get(track_id)
+        return None if state is None else state.astype(np.float32)
 
     def prune(self, active_ids: Iterable[Hashable]) -> list[Hashable]:
         """

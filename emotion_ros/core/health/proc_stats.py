@@ -15,7 +15,8 @@
 """
 A process's resident memory and CPU time, read from Linux's /proc.
 
-Used by the nodes' diagnostics (their own process) and by the soak bench (the nodes' processes).
+Used by the nodes' diagnostics (their own process) and by the benches' harness (the nodes'
+processes: bench/harness/sampling.py).
 On a system without /proc every function returns None instead of failing.
 """
 

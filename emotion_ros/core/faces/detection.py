@@ -25,8 +25,8 @@ Detector libraries and models are loaded when a detector is constructed, never
 when this module is imported.
 
 No detector here grows in memory with use (test/test_detector_memory.py checks
-the default). The former default, yuface, leaked 36 KB per call in its binary
-wheel and was removed.
+the default). The former default, libfacedetection's CNN, leaked 36 KB per call
+in its binary wheel and was removed.
 """
 
 from dataclasses import dataclass
@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any, Optional, Protocol
 
 import cv2
-from emotion_ros.core import blazeface
 from emotion_ros.core.config import DetectorConfig
-from emotion_ros.core.image_codec import check_bgr
+from emotion_ros.core.faces import blazeface
+from emotion_ros.core.frames.image_codec import check_bgr
 import numpy as np
 
 HAAR_CASCADE_FILE = 'haarcascade_frontalface_default.xml'
@@ -67,7 +67,7 @@ class Detection:
     :param h: height, pixels (> 0).
     :param score: confidence in 0..1 (1.0 for detectors without one, e.g. Haar).
     :param keypoints: ``(x, y)`` pixel positions of the detector's face landmarks, in the
-        detector's order (BlazeFace: :data:`emotion_ros.core.blazeface.KEYPOINT_NAMES`), not
+        detector's order (BlazeFace: :data:`emotion_ros.core.faces.blazeface.KEYPOINT_NAMES`), not
         clipped (an ear may lie just outside the box or the image); empty when the detector
         gives none (Haar).
     """
@@ -137,7 +137,7 @@ def default_models_dir() -> Path:
 
 class BlazeFaceDetector:
     """
-    MediaPipe BlazeFace with six keypoints per face (see :mod:`emotion_ros.core.blazeface`).
+    MediaPipe BlazeFace with six keypoints per face (see :mod:`emotion_ros.core.faces.blazeface`).
 
     The frame is letterboxed into the model's square input (128 px for the short-range
     model, 192 px for the full-range one), so the cost does not depend on the frame size
@@ -198,9 +198,11 @@ class BlazeFaceDetector:
         check_bgr(bgr)
         height, width = bgr.shape[:2]
         size = self._network.model.input_size
-        square, scale, pad_x, pad_y = blazeface.letterbox(bgr, size)
-        boxes, scores, points = self._network.run(cv2.cvtColor(square, cv2.COLOR_BGR2RGB),
-                                                  self.min_score)
+        network = self._network
+        # Into the network's reused buffers: no per-frame image allocation.
+        square, scale, pad_x, pad_y = blazeface.letterbox(bgr, size, network.square)
+        rgb = cv2.cvtColor(square, cv2.COLOR_BGR2RGB, dst=network.rgb)
+        boxes, scores, points = network.run(rgb, self.min_score)
         # Normalised square coordinates -> frame pixels.
         boxes = (boxes * size - (pad_x, pad_y, pad_x, pad_y)) / scale
         points = (points * size - (pad_x, pad_y)) / scale

@@ -360,25 +360,3 @@ def save_card(card: ModelCard, path: str | os.PathLike) -> Path:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return target
-
-
-def normalise(array: np.ndarray, normalisation: str) -> np.ndarray:
-    """
-    Scale pixel values in ``[0, 255]`` to a model's input range, as float32.
-
-    :param array: uint8 pixels, or floats on the same 0..255 scale; any shape.
-    :param normalisation: ``'unit'`` -> x / 255, ``'symmetric'`` -> (x / 255 - 0.5) * 2,
-        ``'none'`` -> x.
-    :returns: a new float32 array of the same shape.
-    :raises ValueError: if ``normalisation`` is not one of :data:`NORMALISATIONS`.
-    """
-    if normalisation not in NORMALISATIONS:
-        raise ValueError(
-            f'unknown normalisation {normalisation!r}; expected one of {NORMALISATIONS}')
-    out = np.asarray(array).astype(np.float32, copy=True)
-    if normalisation == 'unit':
-        out *= np.float32(1.0 / 255.0)
-    elif normalisation == 'symmetric':
-        out *= np.float32(2.0 / 255.0)
-        out -= np.float32(1.0)
-    return out

@@ -44,8 +44,9 @@ its last update. A track whose detections had none reports none.
 from dataclasses import dataclass
 from typing import Sequence
 
-from emotion_ros.core.config import TrackerConfig
-from emotion_ros.core.detection import Detection, Point
+from emotion_ros.core.config import FaceLimitConfig, TrackerConfig
+from emotion_ros.core.faces.detection import Detection, Point
+from emotion_ros.core.faces.face_limits import strongest
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -63,6 +64,10 @@ _MIN_AREA = 1.0
 _F = np.eye(7)
 _F[0, 4] = _F[1, 5] = _F[2, 6] = 1.0
 _H = np.eye(4, 7)
+# Constant matrices of the filter, built once rather than on every predict and update.
+_Q = np.diag(_PROCESS_VARIANCE)
+_R = np.diag(_MEASUREMENT_VARIANCE)
+_EYE = np.eye(7)
 
 
 @dataclass(frozen=True)
@@ -223,7 +228,7 @@ class _KalmanBoxTrack:
         if self.x[2] + self.x[6] <= 0.0:
             self.x[6] = 0.0  # do not let the area velocity drive the area negative
         self.x = _F @ self.x
-        self.p = _F @ self.p @ _F.T + np.diag(_PROCESS_VARIANCE)
+        self.p = _F @ self.p @ _F.T + _Q
         self.x[2] = max(self.x[2], _MIN_AREA)
         if self.time_since_update > 0:
             self.hit_streak = 0
@@ -239,10 +244,10 @@ class _KalmanBoxTrack:
         :param keypoints: the detection's ``(x, y)`` landmarks, pixels.
         """
         innovation = xywh_to_z(box) - _H @ self.x
-        s = _H @ self.p @ _H.T + np.diag(_MEASUREMENT_VARIANCE)
+        s = _H @ self.p @ _H.T + _R
         gain = np.linalg.solve(s, _H @ self.p).T  # P H^T S^-1 (S and P symmetric)
         self.x = self.x + gain @ innovation
-        self.p = (np.eye(7) - gain @ _H) @ self.p
+        self.p = (_EYE - gain @ _H) @ self.p
         self.p = (self.p + self.p.T) / 2.0
         self.x[2] = max(self.x[2], _MIN_AREA)
         self.score = score
@@ -265,7 +270,8 @@ class SortTracker:
 
     def __init__(self, max_age: int = TrackerConfig.max_age,
                  min_hits: int = TrackerConfig.min_hits,
-                 iou_threshold: float = TrackerConfig.iou_threshold) -> None:
+                 iou_threshold: float = TrackerConfig.iou_threshold,
+                 max_faces: int = FaceLimitConfig.max_faces) -> None:
         """
         Create an empty tracker.
 
@@ -275,10 +281,14 @@ class SortTracker:
             reported, >= 1 (all tracks are reported in the first min_hits frames).
         :param iou_threshold: least IoU between a prediction and a detection to
             match them, in [0, 1].
+        :param max_faces: detections used per frame at most, the most confident ones, >= 1
+            (bounds the cost of one frame, :func:`emotion_ros.core.faces.face_limits.strongest`).
         :raises ValueError: for a parameter out of range.
         """
         # The ranges have one home, the stage config; building it checks them.
         TrackerConfig(max_age=max_age, min_hits=min_hits, iou_threshold=iou_threshold)
+        FaceLimitConfig(max_faces=max_faces)
+        self.max_faces = int(max_faces)
         self.max_age = int(max_age)
         self.min_hits = int(min_hits)
         self.iou_threshold = float(iou_threshold)
@@ -287,17 +297,25 @@ class SortTracker:
         self._next_id = 1
 
     @classmethod
-    def from_config(cls, config: TrackerConfig) -> 'SortTracker':
-        """Build an empty tracker from the stage config."""
+    def from_config(cls, config: TrackerConfig,
+                    limits: FaceLimitConfig = FaceLimitConfig()) -> 'SortTracker':
+        """
+        Build an empty tracker from the stage config.
+
+        :param config: the tracker's settings.
+        :param limits: how many detections one frame may use.
+        :returns: the tracker.
+        """
         return cls(max_age=config.max_age, min_hits=config.min_hits,
-                   iou_threshold=config.iou_threshold)
+                   iou_threshold=config.iou_threshold, max_faces=limits.max_faces)
 
     def update(self, detections: Sequence[Detection]) -> list[Track]:
         """
         Advance one frame.
 
         :param detections: this frame's faces (may be empty); boxes with a
-            non-finite value or a non-positive size are ignored.
+            non-finite value or a non-positive size are ignored, and of the rest only the
+            ``max_faces`` most confident are used.
         :returns: confirmed tracks matched this frame or coasting (at most
             ``max_age`` misses), sorted by id.
         """
@@ -308,6 +326,11 @@ class SortTracker:
         valid = np.all(np.isfinite(dets), axis=1) & (dets[:, 2] > 0) & (dets[:, 3] > 0)
         points = [d.keypoints for d, ok in zip(detections, valid) if ok]
         dets = dets[valid]
+        if len(dets) > self.max_faces:
+            # Invalid boxes take no slot; of the rest the most confident are kept.
+            keep = strongest(dets[:, 4].tolist(), self.max_faces)
+            dets = dets[keep]
+            points = [points[i] for i in keep]
 
         matched_dets = set()
         if len(dets) and self._tracks:

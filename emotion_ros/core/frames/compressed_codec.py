@@ -22,7 +22,7 @@ Follows image_transport's ``compressed`` plugin (compressed_image_transport): th
 BGR image, whatever the original encoding (the nodes only need BGR).
 
 Errors are :class:`CompressedImageError`, a kind of
-:class:`~emotion_ros.core.image_codec.ImageEncodingError` carrying a short ``kind``
+:class:`~emotion_ros.core.frames.image_codec.ImageEncodingError` carrying a short ``kind``
 (``'empty'``, ``'unsupported'``, ``'corrupt'``, ``'truncated'``, ``'too_large'``,
 ``'bad_image'``, ``'bad_quality'``) so a node can log each kind of bad input once.
 """
@@ -31,7 +31,8 @@ from typing import Any
 
 import cv2
 from emotion_ros.core.config import CameraConfig, COMPRESSED_FORMAT_CHOICES
-from emotion_ros.core.image_codec import _as_byte_array, ImageEncodingError, MAX_IMAGE_PIXELS
+from emotion_ros.core.frames.image_codec import _as_byte_array, ImageEncodingError
+from emotion_ros.core.frames.image_codec import MAX_IMAGE_PIXELS
 import numpy as np
 
 # Codecs this module writes and reads (image_transport's compressed plugin offers both).

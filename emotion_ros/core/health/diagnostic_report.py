@@ -13,7 +13,11 @@
 # limitations under the License.
 
 """
-A stage snapshot as diagnostic key/value pairs, and those pairs as one status line (ROS-free).
+A stage snapshot's level, its diagnostic key/value pairs, and those pairs as one status line.
+
+:func:`assess` grades a snapshot OK / WARN / ERROR against the thresholds of a
+:class:`~emotion_ros.core.config.DiagnosticsConfig` (the policy; the statistics are
+:mod:`emotion_ros.core.health.stage_stats`). ROS-free.
 
 The nodes publish :func:`to_key_values` in a ``diagnostic_msgs/DiagnosticStatus``; the
 ``emotion_diagnostics`` console script prints :func:`status_line` of what it receives. Both
@@ -23,8 +27,9 @@ use the key names below, so they cannot drift.
 from collections.abc import Mapping
 from typing import Optional
 
-from emotion_ros.core.proc_stats import MIB
-from emotion_ros.core.stage_stats import LEVEL_NAMES, StageSnapshot
+from emotion_ros.core.config import DiagnosticsConfig
+from emotion_ros.core.health.proc_stats import MIB
+from emotion_ros.core.health.stage_stats import ERROR, LEVEL_NAMES, OK, Spread, StageSnapshot, WARN
 
 KEY_INPUT_HZ = 'input rate (Hz)'
 KEY_OUTPUT_HZ = 'output rate (Hz)'
@@ -107,3 +112,58 @@ def status_line(name: str, level: int, message: str, values: Mapping[str, str],
             f'stage {get(KEY_STAGE_MEDIAN)}/{get(KEY_STAGE_P95)} ms '
             f'dropped {_total(values, DROPPED_PREFIX)} errors {_total(values, ERRORS_PREFIX)} '
             f'rss {get(KEY_RSS)} MB  {message}')
+
+
+def _over(spread: Spread, warn: float, error: float, what: str) -> tuple[int, Optional[str]]:
+    """Grade a p95 against two limits (a limit of 0 is off); :returns: level and reason."""
+    if spread.p95 is None:
+        return OK, None
+    if error > 0.0 and spread.p95 > error:
+        return ERROR, f'{what} p95 {spread.p95:.1f} ms > {error:g} ms'
+    if warn > 0.0 and spread.p95 > warn:
+        return WARN, f'{what} p95 {spread.p95:.1f} ms > {warn:g} ms'
+    return OK, None
+
+
+def assess(snapshot: StageSnapshot, config: DiagnosticsConfig) -> tuple[int, str]:
+    """
+    Decide a stage's level from its snapshot.
+
+    ERROR: the stage-time or latency p95 is above its error limit, or errors happen while
+    nothing is published. WARN: a p95 above its warn limit, errors in the window, more than
+    ``diagnostics_drop_warn_fraction`` of the window's inputs dropped, or no input for
+    ``diagnostics_idle_warn`` s. A limit of 0 is off.
+
+    :param snapshot: the stage's statistics.
+    :param config: the thresholds.
+    :returns: the level (:data:`OK`, :data:`WARN` or :data:`ERROR`) and a short message: the
+        reasons, worst first, or ``'ok'``.
+    """
+    graded = [
+        _over(snapshot.stage_ms, config.diagnostics_stage_warn_ms,
+              config.diagnostics_stage_error_ms, 'stage'),
+        _over(snapshot.latency_ms, config.diagnostics_latency_warn_ms,
+              config.diagnostics_latency_error_ms, 'latency'),
+    ]
+    if snapshot.recent_errors:
+        # Errors and nothing published: the stage is not working at all (every frame bad,
+        # or a camera that cannot be opened).
+        failing = snapshot.output_hz == 0.0
+        graded.append((ERROR if failing else WARN,
+                       f'{snapshot.recent_errors} errors in {config.diagnostics_window:g} s'
+                       + (', no output' if failing else '')))
+    if snapshot.recent_dropped and config.diagnostics_drop_warn_fraction > 0.0:
+        fraction = snapshot.recent_dropped / max(snapshot.recent_inputs, 1)
+        if fraction > config.diagnostics_drop_warn_fraction:
+            graded.append((WARN, f'{snapshot.recent_dropped} frames dropped in '
+                                 f'{config.diagnostics_window:g} s'))
+    idle_limit = config.diagnostics_idle_warn
+    if idle_limit > 0.0:
+        idle = snapshot.uptime if snapshot.idle is None else snapshot.idle
+        if idle > idle_limit:
+            graded.append((WARN, 'no input yet' if snapshot.idle is None
+                           else f'no input for {idle:.0f} s'))
+    reasons = sorted((item for item in graded if item[1] is not None), key=lambda g: -g[0])
+    if not reasons:
+        return OK, 'ok'
+    return reasons[0][0], '; '.join(reason for _, reason in reasons)

@@ -1,0 +1,257 @@
+# Copyright 2026 The emotion_ros Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Classify every tracked face of a frame in one batch: the stage the node and scripts share.
+
+Each face is seen several ways (one crop per margin in ``crop_margins``, and their mirror images
+when ``mirror`` is on); all views of all faces go to the model in one batch and each face's
+probabilities are the mean over its views, then smoothed per track over time. The label of a
+single crop at a single margin often flips with a small margin change; the mean over views
+does not. With
+``align_roll``, a face with eye keypoints is turned so that its eyes are level before its crops
+are cut (:mod:`emotion_ros.core.emotion.alignment`).
+
+A face may come with its head pose (:mod:`emotion_ros.core.faces.head_pose`). One turned further
+than ``max_yaw_deg`` is still classified, but the frame's probabilities do not enter its track's
+smoothing (:func:`emotion_ros.core.emotion.trust.is_frontal`): the track keeps its last trusted
+estimate, marked ``reliable=False`` with ``held_for``, the time since that estimate. A track
+never trusted yet reports the frame's own probabilities, unsmoothed, with ``held_for`` NaN.
+
+Faces whose box or keypoints cannot be real are skipped, and of the rest at most ``max_faces``
+(the largest) are classified, so one frame costs a bounded time whatever a publisher of faces
+sends (:mod:`emotion_ros.core.faces.face_limits`).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+import math
+import time
+from typing import Optional, Union
+
+from emotion_ros.core.config import EmotionConfig, FaceLimitConfig
+from emotion_ros.core.emotion.alignment import roll_degrees
+from emotion_ros.core.emotion.annotate import Annotation
+from emotion_ros.core.emotion.preprocessing import check_crop_margins, face_views
+from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
+from emotion_ros.core.emotion.trust import as_pose, is_frontal, looks_at_camera
+from emotion_ros.core.faces.face_limits import box_problem, FaceProblem, keypoint_problem
+from emotion_ros.core.faces.face_limits import largest_first, TOO_MANY_FACES
+from emotion_ros.core.faces.head_pose import HeadPose, UNKNOWN_POSE
+from emotion_ros.core.model.labels import top_label
+import numpy as np
+
+# A box is (x, y, w, h) in pixels of the frame.
+Box = tuple[float, float, float, float]
+# A keypoint is (x, y) in pixels of the frame.
+Point = tuple[float, float]
+# One face to classify: (face_id, box), (face_id, box, keypoints) with the detector's
+# landmarks in its order (BlazeFace: right eye, left eye, ...; empty when it has none), or
+# (face_id, box, keypoints, pose) with the head's (yaw, pitch, roll) in degrees (NaN: unknown).
+FaceInput = Union[tuple[int, Box], tuple[int, Box, Sequence[Point]],
+                  tuple[int, Box, Sequence[Point], Sequence[float]]]
+
+
+@dataclass(frozen=True)
+class FaceEmotion:
+    """
+    The emotion of one tracked face in one frame.
+
+    :param face_id: track id.
+    :param box: ``(x, y, w, h)`` in pixels of the frame.
+    :param label: the most probable class (after smoothing).
+    :param confidence: its probability, 0..1.
+    :param probabilities: one probability per class, in the model's label order.
+    :param reliable: whether this frame's face was frontal enough to be trusted; when not,
+        the estimate is the track's last trusted one (or, never trusted, this frame's own).
+    :param held_for: seconds since the track's last trusted estimate (0 when ``reliable``;
+        NaN when it never had one).
+    :param looking_at_camera: whether the head faces the camera (orientation, not gaze;
+        False when the pose is unknown).
+    :param pose: the head pose given with the face, degrees (NaN when unknown).
+    """
+
+    face_id: int
+    box: Box
+    label: str
+    confidence: float
+    probabilities: np.ndarray
+    reliable: bool = True
+    held_for: float = 0.0
+    looking_at_camera: bool = False
+    pose: HeadPose = UNKNOWN_POSE
+
+
+class FaceEmotionEstimator:
+    """Crop, preprocess and classify the faces of a frame; smooth per track over time."""
+
+    def __init__(self, classifier, smoother,
+                 crop_margins: Sequence[float] = EmotionConfig.crop_margins,
+                 mirror: bool = EmotionConfig.mirror,
+                 align_roll: bool = EmotionConfig.align_roll,
+                 max_yaw_deg: float = EmotionConfig.max_yaw_deg,
+                 attention: tuple[float, float] = (EmotionConfig.attention_max_yaw_deg,
+                                                   EmotionConfig.attention_max_pitch_deg),
+                 max_faces: int = FaceLimitConfig.max_faces) -> None:
+        """
+        Build the stage.
+
+        :param classifier: an :class:`emotion_ros.core.model.classifier.EmotionClassifier`.
+        :param smoother: an :class:`emotion_ros.core.emotion.smoothing.ProbabilitySmoother`.
+        :param crop_margins: fractions of the face box added on each side, one crop per
+            margin; ``[m]`` with ``mirror=False`` is a single crop.
+        :param mirror: also classify the mirror image of every crop.
+        :param align_roll: turn faces with eye keypoints so that the eyes are level before
+            cropping.
+        :param max_yaw_deg: faces with a larger ``|yaw|`` are not trusted (180: all are).
+        :param attention: largest ``|yaw|`` and ``|pitch|`` that count as looking at the
+            camera, degrees.
+        :param max_faces: faces classified per frame at most, the largest boxes, >= 1.
+        :raises ValueError: for an empty set of margins or a negative or non-finite margin, or
+            ``max_faces`` out of range.
+        """
+        FaceLimitConfig(max_faces=max_faces)  # the range has one home: the config
+        self._max_faces = int(max_faces)
+        self._classifier = classifier
+        self._smoother = smoother
+        self._margins = check_crop_margins(crop_margins)
+        self._mirror = bool(mirror)
+        self._align_roll = bool(align_roll)
+        self._max_yaw_deg = float(max_yaw_deg)
+        self._attention = (float(attention[0]), float(attention[1]))
+        # Track id -> stamp (s) of its last trusted estimate.
+        self._trusted_at: dict[int, float] = {}
+
+    @property
+    def views_per_face(self) -> int:
+        """Return how many crops of each face are classified (margins, times 2 with mirror)."""
+        return len(self._margins) * (2 if self._mirror else 1)
+
+    @classmethod
+    def from_config(cls, classifier, config: EmotionConfig,
+                    limits: FaceLimitConfig = FaceLimitConfig()) -> 'FaceEmotionEstimator':
+        """
+        Build the stage from its config (smoothing and crops; the model is loaded by the caller).
+
+        :param classifier: an :class:`emotion_ros.core.model.classifier.EmotionClassifier`.
+        :param config: the emotion stage's settings.
+        :param limits: how many faces one frame may cost.
+        :returns: the estimator.
+        """
+        return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margins,
+                   config.mirror, config.align_roll, config.max_yaw_deg,
+                   (config.attention_max_yaw_deg, config.attention_max_pitch_deg),
+                   limits.max_faces)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Return the model's class names in output order."""
+        return tuple(self._classifier.labels)
+
+    @property
+    def max_faces(self) -> int:
+        """Return how many faces of one frame are classified at most."""
+        return self._max_faces
+
+    def forget_absent(self, face_ids: Sequence[int]) -> None:
+        """
+        Drop the smoothing state of every track not in ``face_ids``.
+
+        :param face_ids: the tracks present in the current frame.
+        """
+        self._smoother.prune(face_ids)
+        keep = set(face_ids)
+        for face_id in [f for f in self._trusted_at if f not in keep]:
+            del self._trusted_at[face_id]
+
+    def estimate(self, bgr: np.ndarray, faces: Sequence[FaceInput],
+                 stamp: Optional[float] = None) -> tuple[list[FaceEmotion], list[FaceProblem]]:
+        """
+        Classify the faces of one frame.
+
+        Faces whose box or keypoints cannot be real (outside the image, empty, not finite,
+        more keypoints than a detector gives) are skipped and reported; of the others the
+        ``max_faces`` largest are classified, and a frame with more is reported once.
+        Tracks absent from this frame are forgotten by the smoother.
+
+        :param bgr: the frame, uint8 HxWx3 BGR.
+        :param faces: ``(face_id, box)``, ``(face_id, box, keypoints)`` or ``(face_id, box,
+            keypoints, pose)`` per tracked face; the keypoints (``(x, y)`` pixels, the eyes
+            first) are used with ``align_roll``, the pose (yaw, pitch, roll degrees) by the
+            frontal gate and for ``looking_at_camera``.
+        :param stamp: the frame's time, s (the image stamp); None: this process's monotonic
+            clock. ``held_for`` is measured on it.
+        :returns: the results in input order (skipped faces left out) and one problem per
+            skipped face (plus one for a frame over ``max_faces``), each with its kind.
+        """
+        height, width = bgr.shape[:2]
+        candidates, problems = [], []
+        for face_id, box, *rest in faces:
+            keypoints = rest[0] if rest and rest[0] is not None else ()
+            problem = box_problem(box, width, height) or keypoint_problem(keypoints)
+            if problem is None:
+                # The pose is read only for the faces that can be classified.
+                candidates.append((face_id, tuple(float(v) for v in box), keypoints, rest[1:]))
+            else:
+                problems.append(FaceProblem(problem[0], f'face {face_id} skipped: {problem[1]}'))
+        chosen = largest_first([box for _, box, _, _ in candidates], self._max_faces)
+        if len(chosen) < len(candidates):
+            problems.append(FaceProblem(
+                TOO_MANY_FACES, f'{len(candidates)} faces in one frame: classified the '
+                f'{len(chosen)} largest (max_faces {self._max_faces})'))
+        views, kept = [], []
+        spec = self._classifier.input_spec
+        for index in chosen:
+            face_id, box, keypoints, more = candidates[index]
+            pose = as_pose(more[0]) if more else UNKNOWN_POSE
+            try:
+                roll = roll_degrees(keypoints) if self._align_roll and keypoints else None
+                views.append(face_views(bgr, box, self._margins, self._mirror, spec, roll))
+                kept.append((face_id, box, pose))
+            except ValueError as error:
+                problems.append(FaceProblem('face skipped', f'face {face_id} skipped: {error}'))
+        self.forget_absent([face[0] for face in faces])
+        if not views:
+            return [], problems
+        # All views of all faces in one model call; each face's probability is its views' mean.
+        per_view = self._classifier.predict(np.concatenate(views, axis=0))
+        probabilities = per_view.reshape(len(kept), self.views_per_face, -1).mean(axis=1)
+        now = time.monotonic() if stamp is None else float(stamp)
+        results = []
+        for (face_id, box, pose), raw in zip(kept, probabilities):
+            estimate, reliable, held_for = self._gated(face_id, raw, pose, now)
+            label, confidence = top_label(estimate, self.labels)
+            results.append(FaceEmotion(
+                face_id=face_id, box=box, label=label, confidence=confidence,
+                probabilities=np.asarray(estimate, dtype=np.float32), reliable=reliable,
+                held_for=held_for, looking_at_camera=looks_at_camera(pose, *self._attention),
+                pose=pose))
+        return results, problems
+
+    def _gated(self, face_id: int, raw: np.ndarray, pose: HeadPose,
+               now: float) -> tuple[np.ndarray, bool, float]:
+        """Return a face's estimate, whether it is trusted, and how long it has been held."""
+        if is_frontal(pose, self._max_yaw_deg):
+            self._trusted_at[face_id] = now
+            return self._smoother.update(face_id, raw), True, 0.0
+        held = self._smoother.peek(face_id)
+        if held is None or face_id not in self._trusted_at:
+            return np.asarray(raw, dtype=np.float32), False, math.nan
+        return held, False, max(now - self._trusted_at[face_id], 0.0)
+
+
+def to_annotations(results: Sequence[FaceEmotion]) -> list[Annotation]:
+    """Return one overlay item (box, id, label, confidence; held when not reliable) per result."""
+    return [Annotation(box=r.box, face_id=r.face_id, label=r.label, confidence=r.confidence,
+                       held=not r.reliable) for r in results]
