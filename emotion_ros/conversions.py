@@ -15,8 +15,9 @@
 """
 sensor_msgs/Image and CompressedImage <-> numpy BGR helpers (a small cv_bridge replacement).
 
-Thin wrappers over :mod:`emotion_ros.core.image_codec` and
-:mod:`emotion_ros.core.compressed`; they need the sensor_msgs Python package but not rclpy.
+Thin wrappers over :mod:`emotion_ros.core.frames.image_codec` and
+:mod:`emotion_ros.core.frames.compressed_codec`; they need the sensor_msgs Python package but not
+    rclpy.
 
 Setting ``Image.data`` fast (measured at 640x480 bgr8, rclpy kilted): the
 generated setter keeps an ``array.array('B')`` as is when field checks are on
@@ -31,12 +32,12 @@ built with ``check_fields=True`` so the setter keeps it: 0.03 ms in total.
 """
 
 import array
-from typing import Optional
+from typing import Optional, Union
 
-from emotion_ros.core.compressed import decode_compressed, DEFAULT_JPEG_QUALITY
-from emotion_ros.core.compressed import DEFAULT_PNG_LEVEL, encode_compressed
-from emotion_ros.core.image_codec import decode_image
-from emotion_ros.core.image_codec import encode_pixels
+from emotion_ros.core.frames.compressed_codec import decode_compressed, DEFAULT_JPEG_QUALITY
+from emotion_ros.core.frames.compressed_codec import DEFAULT_PNG_LEVEL, encode_compressed
+from emotion_ros.core.frames.image_codec import decode_image
+from emotion_ros.core.frames.image_codec import encode_pixels
 import numpy as np
 from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
@@ -46,18 +47,22 @@ from std_msgs.msg import Header
 # check_fields; on older ones the setters always check, which is what we want.
 _MESSAGE_KWARGS = {'check_fields': True} if '_check_fields' in Image.__slots__ else {}
 
+AnyImage = Union[Image, CompressedImage]
+
 
 def imgmsg_to_bgr(msg: Image) -> np.ndarray:
     """
     Convert a sensor_msgs/Image to a BGR image.
 
-    :param msg: the image message (bgr8, rgb8, mono8, yuv422_yuy2/yuyv; any step).
+    :param msg: the image message, in any colour or grey encoding of sensor_msgs (see
+        :mod:`emotion_ros.core.frames.image_encodings`); any step; ``is_bigendian`` honoured.
     :returns: uint8 (H, W, 3) BGR array; for bgr8 a view sharing memory with
         ``msg.data`` (copy it before modifying it).
-    :raises emotion_ros.core.image_codec.ImageEncodingError: when the message
+    :raises emotion_ros.core.frames.image_codec.ImageEncodingError: when the message
         cannot be decoded.
     """
-    return decode_image(msg.encoding, msg.height, msg.width, msg.step, msg.data)
+    return decode_image(msg.encoding, msg.height, msg.width, msg.step, msg.data,
+                        msg.is_bigendian)
 
 
 def bgr_to_imgmsg(bgr: np.ndarray, header: Optional[Header] = None,
@@ -65,12 +70,13 @@ def bgr_to_imgmsg(bgr: np.ndarray, header: Optional[Header] = None,
     """
     Convert a BGR image to a sensor_msgs/Image.
 
-    :param bgr: uint8 (H, W, 3) BGR array (or (H, W) grey for 'mono8').
+    :param bgr: uint8 (H, W, 3) BGR array (or (H, W) grey for the mono encodings).
     :param header: header to put on the message (stamp and frame_id of the
         source image); an empty header when None.
-    :param encoding: 'bgr8', 'rgb8' or 'mono8'.
-    :returns: the message, rows unpadded (``step = width * channels``).
-    :raises emotion_ros.core.image_codec.ImageEncodingError: for an unsupported
+    :param encoding: any of ``emotion_ros.core.frames.image_codec.ENCODABLE_ENCODINGS``, e.g.
+        'bgr8', 'bayer_rggb8', 'uyvy', 'nv12' (what a camera driver would publish).
+    :returns: the message, rows unpadded; 16-bit values little-endian (``is_bigendian = 0``).
+    :raises emotion_ros.core.frames.image_codec.ImageEncodingError: for an unsupported
         encoding or an image of the wrong dtype, shape or size.
     """
     height, width, step, pixels = encode_pixels(bgr, encoding)
@@ -94,8 +100,8 @@ def compressed_to_bgr(msg: CompressedImage) -> np.ndarray:
 
     :param msg: the message (format ``'<enc>; jpeg compressed <enc>'``, png, or bare jpeg/png).
     :returns: a new uint8 (H, W, 3) BGR array.
-    :raises emotion_ros.core.compressed.CompressedImageError: (an ImageEncodingError) with a
-        ``kind`` when the format is unsupported or the data empty, cut off or corrupt.
+    :raises emotion_ros.core.frames.compressed_codec.CompressedImageError: (an ImageEncodingError)
+        with a ``kind`` when the format is unsupported or the data empty, cut off or corrupt.
     """
     return decode_compressed(msg.format, msg.data)
 
@@ -112,7 +118,8 @@ def bgr_to_compressed(bgr: np.ndarray, header: Optional[Header] = None, codec: s
     :param jpeg_quality: 1..100.
     :param png_level: 0..9.
     :returns: the message, ``format`` e.g. ``'bgr8; jpeg compressed bgr8'``.
-    :raises emotion_ros.core.compressed.CompressedImageError: for a bad image, codec or level.
+    :raises emotion_ros.core.frames.compressed_codec.CompressedImageError: for a bad image, codec
+        or level.
     """
     text, data = encode_compressed(bgr, codec, jpeg_quality, png_level)
     msg = CompressedImage(**_MESSAGE_KWARGS)
@@ -123,3 +130,17 @@ def bgr_to_compressed(bgr: np.ndarray, header: Optional[Header] = None, codec: s
     buffer.frombytes(data.data)  # one copy; kept as is by the setter (module docstring)
     msg.data = buffer
     return msg
+
+
+def to_bgr(msg: AnyImage) -> np.ndarray:
+    """
+    Decode a raw or compressed image message to BGR.
+
+    :param msg: ``sensor_msgs/Image`` or ``sensor_msgs/CompressedImage``.
+    :returns: uint8 (H, W, 3) BGR (a view of ``msg.data`` for raw bgr8).
+    :raises emotion_ros.core.frames.image_codec.ImageEncodingError: (or its subclass
+        CompressedImageError) when the message cannot be decoded.
+    """
+    if isinstance(msg, CompressedImage):
+        return compressed_to_bgr(msg)
+    return imgmsg_to_bgr(msg)

@@ -20,11 +20,11 @@ without ``ros2 launch``) both build their nodes from :func:`pipeline`, so they c
 ROS-free: no rclpy or launch import.
 
 Several cameras (``cameras:=cam1,cam2``) get one whole pipeline each (camera, tracker and
-classifier) in their own namespace rather than one classifier shared by the cameras: measured on
-2 cores (``bench/bench_cameras.py``, README "Several cameras"), both reach 30 Hz per camera at 2
-cameras with the same CPU; at 4 the shared classifier answered a few more frames with a worse
-p95, and batching faces across cameras saves under 0.1 ms per frame set. Separate pipelines keep
-cameras isolated and need no node that serves several cameras.
+classifier) in their own namespace rather than one classifier shared by the cameras: measured
+on 2 cores (``bench/bench_cameras.py``, doc/speed.md "Several cameras"), both reach 30 Hz per
+camera at 2 cameras with the same CPU; at 4 the shared classifier answered a few more frames
+with a worse p95, and batching faces across cameras saves under 0.1 ms per frame set. Separate
+pipelines keep cameras isolated and need no node that serves several cameras.
 """
 
 from dataclasses import dataclass, field
@@ -37,6 +37,10 @@ PARAMS_FILE = 'emotion.yaml'  # in <share>/emotion_ros/config
 RVIZ_FILE = 'emotion.rviz'  # in <share>/emotion_ros/config
 # Subscribers of image_raw in the graph (tracker and classifier): a finite source waits for them.
 IMAGE_SUBSCRIBERS = 2
+# Wait after those subscribers matched before a finite source starts, s. The camera sees a
+# subscriber once its own side of DDS discovery matched; the subscriber's side can lag (0.4 s
+# seen on a loaded 2-core machine), and best-effort frames sent meanwhile are lost.
+DISCOVERY_SETTLE = 1.0
 # Subscribers of faces (the classifier): with a finite source the tracker reads images only once
 # they are matched, so the camera's wait covers that link too (DDS discovery of a late joiner
 # sometimes takes about 2.7 s here, longer than a short clip lasts).
@@ -75,6 +79,10 @@ LAUNCH_ARGUMENTS = (
                    'in its own namespace (under namespace); source and video_device then take '
                    'one value for all or a comma-separated value per camera'),
 )
+# Launch-file only: emotion_run takes --no-autostart instead.
+AUTOSTART_ARGUMENT = LaunchArgument(
+    'autostart', 'true', 'configure and activate the lifecycle nodes at launch; false: leave '
+    'them unconfigured for a lifecycle manager (ros2 lifecycle set NODE configure)')
 # Separator of the per-camera lists in cameras, source and video_device.
 LIST_SEPARATOR = ','
 
@@ -85,8 +93,8 @@ class NodeSpec:
     One node of the graph: executable, name, parameter overrides and remappings.
 
     :param namespace: absolute namespace ('' for the global one).
-    :param ends_run: a finite source: its clean exit ends the run (``emotion_run``) or the
-        launch (``ros2 launch``).
+    :param ends_run: a finite source: once every one has exited cleanly, the run
+        (``emotion_run``) or the launch (``ros2 launch``) ends.
     """
 
     executable: str
@@ -152,6 +160,7 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
             camera['source'] = source
             # A file is finite: do not start before the tracker and classifier listen.
             camera['wait_for_subscribers'] = IMAGE_SUBSCRIBERS
+            camera['start_delay'] = DISCOVERY_SETTLE
         # ends_run: a file or folder ends; with loop (params file) the camera never exits, so
         # the run goes on. A camera device reconnects and never ends the run.
         nodes.append(NodeSpec('camera_node', 'camera', camera, remap, namespace=namespace,

@@ -19,40 +19,87 @@ Launch the emotion pipeline: camera, face tracker and emotion classifier (and RV
     ros2 launch emotion_ros emotion.launch.py use_camera:=false image_topic:=/camera/image_raw
     ros2 launch emotion_ros emotion.launch.py namespace:=front
     ros2 launch emotion_ros emotion.launch.py cameras:=cam1,cam2 source:=a.mp4,b.mp4
+    ros2 launch emotion_ros emotion.launch.py autostart:=false   # for a lifecycle manager
 
-The node list comes from emotion_ros.graph.pipeline(), which emotion_run also uses. A file
-source (not a camera) ends the launch when it ends, as emotion_run does.
+The node list comes from emotion_ros.graph.pipeline(), which emotion_run also uses. The three
+nodes are lifecycle nodes: with autostart (the default) each is configured at launch and
+activated once inactive (launch_ros events, which work on Humble, Jazzy and Kilted). A node
+that fails to configure ends the launch with an error. File sources (not cameras) end the
+launch once every one of them has ended, as in emotion_run.
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from emotion_ros.graph import is_true, LAUNCH_ARGUMENTS, PACKAGE, PARAMS_FILE, pipeline
-from emotion_ros.graph import RVIZ_FILE
+from emotion_ros.graph import AUTOSTART_ARGUMENT, is_true, LAUNCH_ARGUMENTS, PACKAGE
+from emotion_ros.graph import PARAMS_FILE, pipeline, RVIZ_FILE
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, RegisterEventHandler, Shutdown
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction
+from launch.actions import RegisterEventHandler, Shutdown
 from launch.event_handlers import OnProcessExit
+from launch.events import matches_action
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode, Node
+from launch_ros.event_handlers import OnStateTransition
+from launch_ros.events.lifecycle import ChangeState
+from lifecycle_msgs.msg import Transition
+
+
+class ConfigureFailed(RuntimeError):
+    """A node could not be configured: launch logs this one line and exits with 1."""
+
+
+def _change_state(node: LifecycleNode, transition: int) -> EmitEvent:
+    return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
+                                       transition_id=transition))
+
+
+def _autostart(node: LifecycleNode, name: str) -> list:
+    """Configure ``node`` now, activate it once inactive, fail the launch if configure fails."""
+
+    def failed(context):
+        raise ConfigureFailed(f'{name} failed to configure (its reason is logged above)')
+
+    return [
+        RegisterEventHandler(OnStateTransition(
+            target_lifecycle_node=node, start_state='configuring', goal_state='inactive',
+            entities=[_change_state(node, Transition.TRANSITION_ACTIVATE)])),
+        RegisterEventHandler(OnStateTransition(
+            target_lifecycle_node=node, start_state='configuring', goal_state='unconfigured',
+            entities=[OpaqueFunction(function=failed)])),
+        _change_state(node, Transition.TRANSITION_CONFIGURE),
+    ]
 
 
 def _nodes(context):
     """Resolve the launch arguments and build the nodes from the shared graph description."""
     args = {a.name: LaunchConfiguration(a.name).perform(context) for a in LAUNCH_ARGUMENTS}
+    autostart = is_true(LaunchConfiguration(AUTOSTART_ARGUMENT.name).perform(context))
     config = os.path.join(get_package_share_directory(PACKAGE), 'config')
     params_file = args.pop('params_file') or os.path.join(config, PARAMS_FILE)
     rviz = is_true(args.pop('rviz'))
+    specs = pipeline(args)
+    # The launch ends once every file source has ended (not at the first one).
+    running_sources = {spec.full_name for spec in specs if spec.ends_run}
     actions = []
-    for spec in pipeline(args):
-        node = Node(package=spec.package, executable=spec.executable, name=spec.name,
-                    namespace=spec.namespace, parameters=[params_file, spec.parameters],
-                    remappings=list(spec.remappings), output='screen', emulate_tty=True)
+    for spec in specs:
+        node = LifecycleNode(package=spec.package, executable=spec.executable, name=spec.name,
+                             namespace=spec.namespace,
+                             parameters=[params_file, spec.parameters],
+                             remappings=list(spec.remappings), output='screen',
+                             emulate_tty=True)
         actions.append(node)
+        if autostart:
+            actions += _autostart(node, spec.full_name)
         if spec.ends_run:
-            # A video file or folder ended (the camera exits): end the launch, like emotion_run.
-            actions.append(RegisterEventHandler(OnProcessExit(
-                target_action=node,
-                on_exit=[Shutdown(reason=f'{spec.full_name}: source finished')])))
+            def source_ended(event, context, name=spec.full_name):
+                running_sources.discard(name)
+                if running_sources or context.is_shutdown:
+                    return None  # more to play, or already stopping (Ctrl-C)
+                return [Shutdown(reason='every source finished')]
+
+            actions.append(RegisterEventHandler(OnProcessExit(target_action=node,
+                                                              on_exit=source_ended)))
     if rviz:
         actions.append(Node(package='rviz2', executable='rviz2', name='rviz2',
                             arguments=['-d', os.path.join(config, RVIZ_FILE)]))
@@ -63,5 +110,5 @@ def generate_launch_description():
     """Declare the arguments and build the nodes once they are known."""
     return LaunchDescription(
         [DeclareLaunchArgument(a.name, default_value=a.default, description=a.description)
-         for a in LAUNCH_ARGUMENTS]
+         for a in (*LAUNCH_ARGUMENTS, AUTOSTART_ARGUMENT)]
         + [OpaqueFunction(function=_nodes)])

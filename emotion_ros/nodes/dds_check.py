@@ -12,13 +12,13 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""One start-up warning when Fast DDS will drop camera frames (see core/dds_profile.py)."""
+"""One start-up warning when Fast DDS will drop camera frames (see core/health/dds_profile.py)."""
 
 import os
 from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
-from emotion_ros.core.dds_profile import frame_loss_warning, NOMINAL_FRAME_BYTES
+from emotion_ros.core.health.dds_profile import frame_loss_warning, NOMINAL_FRAME_BYTES
 from rclpy.node import Node
 
 PROFILE_FILE = 'fastdds.xml'  # in <share>/emotion_ros/config

@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-A node's health on /diagnostics: the ROS side of :mod:`emotion_ros.core.stage_stats`.
+A node's health on /diagnostics: the ROS side of :mod:`emotion_ros.core.health.stage_stats`.
 
 A node creates one :class:`NodeDiagnostics` and feeds it::
 
@@ -24,7 +24,7 @@ A node creates one :class:`NodeDiagnostics` and feeds it::
 
 Once every ``diagnostics_period`` s it publishes one ``diagnostic_msgs/DiagnosticArray`` on
 ``/diagnostics`` (absolute, like ``diagnostic_updater``) holding one status named after the
-node, with the level from :func:`~emotion_ros.core.stage_stats.assess`.
+node, with the level from :func:`~emotion_ros.core.health.diagnostic_report.assess`.
 """
 
 from collections.abc import Callable, Mapping
@@ -33,8 +33,9 @@ from typing import Any, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from emotion_ros.core.config import DiagnosticsConfig
-from emotion_ros.core.diagnostic_report import to_key_values
-from emotion_ros.core.stage_stats import assess, StageStats
+from emotion_ros.core.health.diagnostic_report import assess
+from emotion_ros.core.health.diagnostic_report import to_key_values
+from emotion_ros.core.health.stage_stats import OK, StageStats
 from emotion_ros.nodes.parameters import declare_config
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -51,7 +52,8 @@ class NodeDiagnostics:
     """Collect a node's stage statistics and publish them on /diagnostics periodically."""
 
     def __init__(self, node: Node, dropped: Optional[Totals] = None,
-                 counters: Optional[Totals] = None, hardware_id: str = '') -> None:
+                 counters: Optional[Totals] = None, hardware_id: str = '',
+                 state: Optional[Callable[[], str]] = None) -> None:
         """
         Declare the ``diagnostics_*`` parameters, the publisher and the timer.
 
@@ -61,6 +63,8 @@ class NodeDiagnostics:
         :param counters: returns other totals to report as they are (e.g. log lines
             suppressed); polled at every report.
         :param hardware_id: the status's hardware_id (e.g. the camera device).
+        :param state: returns the node's lifecycle state ('active', 'inactive', ...): reported
+            as a value; a node that is not active is reported OK with its state as message.
         """
         (self.config,) = declare_config(node, DiagnosticsConfig)
         self._node = node
@@ -69,9 +73,15 @@ class NodeDiagnostics:
         self._counters = counters
         self._name = node.get_fully_qualified_name().lstrip('/')
         self._hardware_id = hardware_id
+        self._state = state
         self._publisher = node.create_publisher(DiagnosticArray, DIAGNOSTICS_TOPIC,
                                                 DIAGNOSTICS_QOS)
         self._timer = node.create_timer(self.config.diagnostics_period, self.publish)
+
+    def destroy(self) -> None:
+        """Destroy the timer and the publisher (the node is being cleaned up)."""
+        self._node.destroy_timer(self._timer)
+        self._node.destroy_publisher(self._publisher)
 
     def received(self) -> float:
         """
@@ -109,10 +119,16 @@ class NodeDiagnostics:
             self._stats.update_dropped(self._dropped())
         snapshot = self._stats.snapshot(self._counters() if self._counters else None)
         level, message = assess(snapshot, self.config)
+        values = [KeyValue(key=key, value=value) for key, value in to_key_values(snapshot)]
+        if self._state is not None:
+            state = self._state()
+            values.insert(0, KeyValue(key='lifecycle state', value=state))
+            if state != 'active':
+                # Not running by request: no input is expected, so nothing is wrong.
+                level, message = OK, state
         status = DiagnosticStatus(
             level=bytes([level]), name=self._name, message=message,
-            hardware_id=self._hardware_id,
-            values=[KeyValue(key=key, value=value) for key, value in to_key_values(snapshot)])
+            hardware_id=self._hardware_id, values=values)
         array = DiagnosticArray(status=[status])
         array.header.stamp = self._node.get_clock().now().to_msg()
         self._publisher.publish(array)

@@ -16,27 +16,32 @@
 
 from pathlib import Path
 import time
+from typing import Optional
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from emotion_msgs.msg import Emotion, EmotionArray, Face, FaceArray
+from emotion_ros.conversions import AnyImage, to_bgr
 from emotion_ros.conversions import bgr_to_imgmsg
-from emotion_ros.core.annotate import draw_annotations
-from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-from emotion_ros.core.config import EmotionConfig, ImageInputConfig, StartConfig
-from emotion_ros.core.face_emotions import FaceEmotion, FaceEmotionEstimator, FaceInput
-from emotion_ros.core.face_emotions import to_annotations
-from emotion_ros.core.image_codec import ImageEncodingError
-from emotion_ros.core.pairing import stamp_key, StampPairer
+from emotion_ros.core.config import EmotionConfig, FaceLimitConfig, ImageInputConfig
+from emotion_ros.core.config import StartConfig
+from emotion_ros.core.emotion.annotate import draw_annotations
+from emotion_ros.core.emotion.face_emotions import FaceEmotion, FaceEmotionEstimator, FaceInput
+from emotion_ros.core.emotion.face_emotions import to_annotations
+from emotion_ros.core.emotion.pairing import stamp_key, stamp_seconds, StampPairer
+from emotion_ros.core.faces.face_limits import MAX_KEYPOINTS
+from emotion_ros.core.frames.image_codec import ImageEncodingError
+from emotion_ros.core.model.classifier import EmotionClassifier, ModelLoadError
 from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
-from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.emotion_events import EmotionEventOutput
+from emotion_ros.nodes.image_input import error_kind, subscribe_image
 from emotion_ros.nodes.image_input import transport_topic
-from emotion_ros.nodes.output_gate import when_heard
+from emotion_ros.nodes.managed_node import ManagedNode
+from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
-from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
-from rclpy.node import Node
+from emotion_ros.nodes.when_matched import WhenMatched
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import RegionOfInterest
 
@@ -59,14 +64,17 @@ def resolve_model_path(model: str) -> Path:
 
 def to_face_input(face: Face) -> FaceInput:
     """
-    Return what the estimator needs of one tracked face: id, box and keypoints.
+    Return what the estimator needs of one tracked face: id, box, keypoints and head pose.
 
     :param face: an emotion_msgs/Face.
-    :returns: ``(id, (x, y, w, h), [(x, y), ...])`` in pixels; the keypoints in the message's
-        order (eyes first), empty when the detector gave none.
+    :returns: ``(id, (x, y, w, h), [(x, y), ...], (yaw, pitch, roll))``, pixels and degrees;
+        the keypoints in the message's order (eyes first), empty when the detector gave none.
+        At most one more than :data:`MAX_KEYPOINTS` are converted: enough for the estimator
+        to refuse the face, however many a foreign message carries.
     """
     box = (face.roi.x_offset, face.roi.y_offset, face.roi.width, face.roi.height)
-    return face.id, box, [(point.x, point.y) for point in face.keypoints]
+    return (face.id, box, [(point.x, point.y) for point in face.keypoints[:MAX_KEYPOINTS + 1]],
+            (face.yaw, face.pitch, face.roll))
 
 
 def to_emotion_msg(result: FaceEmotion) -> Emotion:
@@ -75,43 +83,84 @@ def to_emotion_msg(result: FaceEmotion) -> Emotion:
     return Emotion(face_id=result.face_id,
                    roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h),
                    label=result.label, confidence=result.confidence,
-                   probabilities=[float(p) for p in result.probabilities])
+                   probabilities=[float(p) for p in result.probabilities],
+                   reliable=result.reliable, held_for=result.held_for,
+                   looking_at_camera=result.looking_at_camera)
 
 
-class EmotionClassifierNode(Node):
-    """Pair images with tracked faces by stamp, classify the faces, publish the results."""
+class EmotionClassifierNode(ManagedNode):
+    """
+    Pair images with tracked faces by stamp, classify the faces, publish the results.
+
+    configure loads and warms up the model; activate subscribes to faces and images (the
+    images once the outputs are heard, if asked); deactivate drops both subscriptions, keeping
+    each track's smoothing.
+    """
 
     def __init__(self) -> None:
         super().__init__('emotion_classifier')
-        self.config: EmotionConfig
-        self.config, input_config, start_config = declare_config(
-            self, EmotionConfig, ImageInputConfig, StartConfig)
-        self._emotions_pub = self.create_publisher(EmotionArray, 'emotions', RESULT_QOS)
-        self._annotated_pub = self.create_publisher(Image, 'image_annotated',
-                                                    publisher_qos('reliable'))
-        model_path = resolve_model_path(self.config.model)
+        self.config: Optional[EmotionConfig] = None
+        self._subscriptions: list = []
+
+    def configure(self) -> None:
+        """Read the parameters, load the model, create the estimator and the publishers."""
+        config, self._input_config, start_config, limits = declare_config(
+            self, EmotionConfig, ImageInputConfig, StartConfig, FaceLimitConfig)
+        model_path = resolve_model_path(config.model)
         try:
             classifier = EmotionClassifier.load(model_path)
             classifier.warm_up()
         except ModelLoadError as error:
             raise StartupError(str(error)) from None
+        self.config = config
         self._model_name = classifier.card.name
-        self._estimator = FaceEmotionEstimator.from_config(classifier, self.config)
-        self._pairer = StampPairer(self.config.pairing_capacity)
+        self._estimator = FaceEmotionEstimator.from_config(classifier, config, limits)
+        self._pairer = StampPairer(config.pairing_capacity)
         self._throttle = DistinctThrottle()
         self._frame_check = FrameLossCheck(self)
-        self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters)
-        # Subscribe only once the model is ready (and the outputs are heard, if asked), so a
-        # camera waiting for subscribers does not start before this node can classify.
-        self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS)
-        image_topic = transport_topic(self, input_config.image_transport)
-        when_heard(self, [self._emotions_pub, self._annotated_pub],
-                   start_config.wait_for_output_subscribers,
-                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
-                                           PAIRED_IMAGE_QOS))
+        # Images are read only once the outputs are heard (if asked), so a camera waiting for
+        # subscribers does not start before this node's readers listen.
+        self._gate = WhenMatched(self, start_config.wait_for_output_subscribers,
+                                 self._subscribe_images, 'subscribers')
+        self._emotions_pub = self._gate.watch(self.create_lifecycle_publisher(
+            EmotionArray, 'emotions', RESULT_QOS, event_callbacks=self._gate.callbacks()))
+        self._annotated_pub = self._gate.watch(self.create_lifecycle_publisher(
+            Image, 'image_annotated', publisher_qos('reliable'),
+            event_callbacks=self._gate.callbacks()))
+        self._events = EmotionEventOutput(self, config)
+        self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters,
+                                            state=lambda: self.state_label)
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
-            f'{", ".join(self._estimator.labels)}; images from {image_topic}')
+            f'{", ".join(self._estimator.labels)}')
+
+    def activate(self) -> None:
+        """Subscribe to the faces now and to the images once the outputs are heard."""
+        self._subscriptions.append(
+            self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS))
+        self._gate.arm()
+
+    def _subscribe_images(self) -> None:
+        transport = self._input_config.image_transport
+        self._subscriptions.append(
+            subscribe_image(self, transport, self._on_image, PAIRED_IMAGE_QOS))
+        self.get_logger().info(f'images from {transport_topic(self, transport)}')
+
+    def deactivate(self) -> None:
+        """Drop the subscriptions: DDS stops delivering frames and faces to this node."""
+        self._gate.disarm()
+        for subscription in self._subscriptions:
+            self.destroy_subscription(subscription)
+        self._subscriptions = []
+
+    def release(self) -> None:
+        """Drop the publishers and the model."""
+        self._gate.forget()
+        self.destroy_lifecycle_publisher(self._emotions_pub)
+        self.destroy_lifecycle_publisher(self._annotated_pub)
+        self._events.destroy()
+        self._diagnostics.destroy()
+        self._estimator = None
 
     def _dropped(self) -> dict[str, int]:
         stats = self._pairer.stats
@@ -149,17 +198,19 @@ class EmotionClassifierNode(Node):
                 return
         if faces.faces:
             results, problems = self._estimator.estimate(
-                bgr, [to_face_input(face) for face in faces.faces])
+                bgr, [to_face_input(face) for face in faces.faces],
+                stamp_seconds(image.header.stamp))
             for problem in problems:
                 self._diagnostics.error('bad_face_box')
-                # The texts carry face ids and sizes: one kind, logged once per period.
-                if self._throttle.due('face skipped'):
-                    self.get_logger().warning(problem)
+                # The texts carry face ids and sizes: logged once per kind and period.
+                if self._throttle.due(problem.kind):
+                    self.get_logger().warning(problem.text)
         else:
             self._estimator.forget_absent([])
         self._emotions_pub.publish(EmotionArray(
             header=image.header, classes=list(self._estimator.labels),
             model_name=self._model_name, emotions=[to_emotion_msg(r) for r in results]))
+        self._events.frame(image.header, results)
         if draw:
             overlay = draw_annotations(bgr, to_annotations(results))
             self._annotated_pub.publish(bgr_to_imgmsg(overlay, image.header))

@@ -17,28 +17,30 @@
 from typing import Optional
 
 from emotion_msgs.msg import Face, FaceArray
-from emotion_ros.core.config import DetectorConfig, ImageInputConfig, StartConfig
-from emotion_ros.core.config import TrackerConfig
-from emotion_ros.core.detection import clip_detection, make_detector
-from emotion_ros.core.image_codec import ImageEncodingError
-from emotion_ros.core.tracking import SortTracker, Track
+from emotion_ros.conversions import AnyImage, to_bgr
+from emotion_ros.core.config import DetectorConfig, FaceLimitConfig, ImageInputConfig
+from emotion_ros.core.config import StartConfig, TrackerConfig
+from emotion_ros.core.faces.detection import clip_detection, make_detector
+from emotion_ros.core.faces.head_pose import estimate_head_pose
+from emotion_ros.core.faces.tracking import SortTracker, Track
+from emotion_ros.core.frames.image_codec import ImageEncodingError
 from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
-from emotion_ros.nodes.image_input import AnyImage, error_kind, subscribe_image, to_bgr
+from emotion_ros.nodes.image_input import error_kind, subscribe_image
 from emotion_ros.nodes.image_input import transport_topic
-from emotion_ros.nodes.output_gate import when_heard
+from emotion_ros.nodes.managed_node import ManagedNode
+from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
-from emotion_ros.nodes.spin import main_for, StartupError
 from emotion_ros.nodes.throttle import DistinctThrottle
+from emotion_ros.nodes.when_matched import WhenMatched
 from geometry_msgs.msg import Point
-from rclpy.node import Node
 from sensor_msgs.msg import RegionOfInterest
 
 
 def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
     """
-    Convert a core track to an emotion_msgs/Face, the box clipped to the image.
+    Convert a core track to an emotion_msgs/Face: box clipped to the image, head pose added.
 
     :param track: the track.
     :param width: image width, pixels.
@@ -55,36 +57,73 @@ def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
     roi = RegionOfInterest(x_offset=x0, y_offset=y0, width=x1 - x0, height=y1 - y0,
                            do_rectify=False)
     coasting = track.time_since_update > 0
+    pose = estimate_head_pose(track.keypoints, width, height)
     return Face(id=track.id, roi=roi,
                 detection_confidence=0.0 if coasting else float(track.score),
                 frames_since_detection=track.time_since_update,
-                keypoints=[Point(x=float(x), y=float(y), z=0.0) for x, y in track.keypoints])
+                keypoints=[Point(x=float(x), y=float(y), z=0.0) for x, y in track.keypoints],
+                yaw=pose.yaw, pitch=pose.pitch, roll=pose.roll)
 
 
-class FaceTrackerNode(Node):
-    """Subscribe to images, publish tracked faces with the image's header."""
+class FaceTrackerNode(ManagedNode):
+    """
+    Subscribe to images, publish tracked faces with the image's header.
+
+    configure loads the detector; activate subscribes to the images (once ``faces`` is heard,
+    if asked); deactivate drops the subscription, keeping the tracks, so the same faces keep
+    their ids when it is activated again.
+    """
 
     def __init__(self) -> None:
         super().__init__('face_tracker')
-        detector_config, tracker_config, input_config, start_config = declare_config(
-            self, DetectorConfig, TrackerConfig, ImageInputConfig, StartConfig)
+        self._subscription = None
+
+    def configure(self) -> None:
+        """Read the parameters, load the detector, create the tracker and the publisher."""
+        (detector_config, tracker_config, self._input_config, start_config,
+         limits) = declare_config(self, DetectorConfig, TrackerConfig, ImageInputConfig,
+                                  StartConfig, FaceLimitConfig)
         try:
             self._detector = make_detector(detector_config)
         except (ImportError, RuntimeError, OSError, ValueError) as error:
             raise StartupError(f'detector {detector_config.detector} unavailable: {error}') \
                 from None
-        self._tracker = SortTracker.from_config(tracker_config)
-        self._publisher = self.create_publisher(FaceArray, 'faces', RESULT_QOS)
+        self._detector_name = detector_config.detector
+        self._tracker = SortTracker.from_config(tracker_config, limits)
+        self._gate = WhenMatched(self, start_config.wait_for_output_subscribers, self._subscribe,
+                                 'subscribers')
+        self._publisher = self._gate.watch(self.create_lifecycle_publisher(
+            FaceArray, 'faces', RESULT_QOS, event_callbacks=self._gate.callbacks()))
         self._throttle = DistinctThrottle()
         self._frame_check = FrameLossCheck(self)
         self._diagnostics = NodeDiagnostics(
-            self, counters=lambda: {'log lines suppressed': self._throttle.suppressed})
-        image_topic = transport_topic(self, input_config.image_transport)
-        when_heard(self, [self._publisher], start_config.wait_for_output_subscribers,
-                   lambda: subscribe_image(self, input_config.image_transport, self._on_image,
-                                           LATEST_IMAGE_QOS))
-        self.get_logger().info(f'tracking faces with {detector_config.detector} on '
-                               f'{image_topic}')
+            self, counters=lambda: {'log lines suppressed': self._throttle.suppressed},
+            state=lambda: self.state_label)
+
+    def activate(self) -> None:
+        """Subscribe to the images once the outputs are heard (``wait_for_output_subscribers``)."""
+        self._gate.arm()
+
+    def _subscribe(self) -> None:
+        self._subscription = subscribe_image(self, self._input_config.image_transport,
+                                             self._on_image, LATEST_IMAGE_QOS)
+        self.get_logger().info(
+            f'tracking faces with {self._detector_name} on '
+            f'{transport_topic(self, self._input_config.image_transport)}')
+
+    def deactivate(self) -> None:
+        """Drop the image subscription: DDS stops delivering frames to this node."""
+        self._gate.disarm()
+        if self._subscription is not None:
+            self.destroy_subscription(self._subscription)
+            self._subscription = None
+
+    def release(self) -> None:
+        """Drop the publisher, the detector and the tracks."""
+        self._gate.forget()
+        self.destroy_lifecycle_publisher(self._publisher)
+        self._diagnostics.destroy()
+        self._detector = self._tracker = None
 
     def _on_image(self, msg: AnyImage) -> None:
         started = self._diagnostics.received()

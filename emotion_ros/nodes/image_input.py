@@ -23,12 +23,11 @@ through image_transport offers.
 """
 
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
-from emotion_ros.conversions import compressed_to_bgr, imgmsg_to_bgr
-from emotion_ros.core.compressed import CompressedImageError
+from emotion_ros.conversions import AnyImage
 from emotion_ros.core.config import IMAGE_TRANSPORT_CHOICES
-import numpy as np
+from emotion_ros.core.frames.compressed_codec import CompressedImageError
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.subscription import Subscription
@@ -37,8 +36,6 @@ from sensor_msgs.msg import Image
 
 _MESSAGE_TYPES = {'raw': Image, 'compressed': CompressedImage}
 IMAGE_TRANSPORTS = IMAGE_TRANSPORT_CHOICES  # values of the image_transport parameter
-
-AnyImage = Union[Image, CompressedImage]
 
 
 def transport_topic(node: Node, transport: str, base: str = 'image_raw') -> str:
@@ -65,7 +62,8 @@ def subscribe_image(node: Node, transport: str, callback: Callable[[AnyImage], N
 
     :param node: the subscribing node.
     :param transport: 'raw' or 'compressed'.
-    :param callback: called with each message; :func:`to_bgr` decodes either kind.
+    :param callback: called with each message; :func:`emotion_ros.conversions.to_bgr` decodes
+        either kind.
     :param qos: the subscription's QoS.
     :param base: the base image topic.
     :returns: the subscription.
@@ -73,20 +71,6 @@ def subscribe_image(node: Node, transport: str, callback: Callable[[AnyImage], N
     """
     topic = transport_topic(node, transport, base)
     return node.create_subscription(_MESSAGE_TYPES[transport], topic, callback, qos)
-
-
-def to_bgr(msg: AnyImage) -> np.ndarray:
-    """
-    Decode a raw or compressed image message to BGR.
-
-    :param msg: ``sensor_msgs/Image`` or ``sensor_msgs/CompressedImage``.
-    :returns: uint8 (H, W, 3) BGR (a view of ``msg.data`` for raw bgr8).
-    :raises emotion_ros.core.image_codec.ImageEncodingError: (or its subclass
-        CompressedImageError) when the message cannot be decoded.
-    """
-    if isinstance(msg, CompressedImage):
-        return compressed_to_bgr(msg)
-    return imgmsg_to_bgr(msg)
 
 
 def error_kind(error: Exception) -> str:

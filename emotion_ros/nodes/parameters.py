@@ -16,7 +16,7 @@
 
 from collections.abc import Sequence
 
-from emotion_ros.core.settings import SettingInfo, StageConfig
+from emotion_ros.core.config_fields import SettingInfo, StageConfig
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
@@ -46,8 +46,10 @@ def declare_config(node: Node, *config_classes: type[StageConfig]) -> list[Stage
     """
     Declare the settings of ``config_classes`` as read-only parameters and build the configs.
 
-    The parameters are read once at start-up (they are read-only), so a bad value given with
-    ``-p`` or a params file stops the node with a message naming the parameter and the reason.
+    The parameters are read at configure (they are read-only), so a bad value given with
+    ``-p`` or a params file fails the configure with a message naming the parameter and the
+    reason. A configure that runs again (after a failure or a cleanup) declares only what is not
+    declared yet, and reads the same values.
 
     :param node: the node.
     :param config_classes: the stage configs whose settings the node takes.
@@ -57,6 +59,7 @@ def declare_config(node: Node, *config_classes: type[StageConfig]) -> list[Stage
     infos: dict[str, SettingInfo] = {}
     for config_class in config_classes:
         infos.update({info.name: info for info in config_class.settings()})
+    missing = [info for info in infos.values() if not node.has_parameter(info.name)]
 
     def validate(parameters: Sequence[Parameter]) -> SetParametersResult:
         for parameter in parameters:
@@ -68,9 +71,14 @@ def declare_config(node: Node, *config_classes: type[StageConfig]) -> list[Stage
                     reason=f'{parameter.name}={parameter.value!r} refused: {reason}')
         return SetParametersResult(successful=True)
 
-    node.add_on_set_parameters_callback(validate)
-    for info in infos.values():
-        default = list(info.default) if info.is_tuple else info.default
-        node.declare_parameter(info.name, default, _descriptor(info))
+    if missing:
+        node.add_on_set_parameters_callback(validate)
+        try:
+            for info in missing:
+                default = list(info.default) if info.is_tuple else info.default
+                node.declare_parameter(info.name, default, _descriptor(info))
+        except Exception:
+            node.remove_on_set_parameters_callback(validate)
+            raise
     values = {name: node.get_parameter(name).value for name in infos}
     return [config_class.from_values(values) for config_class in config_classes]

@@ -33,6 +33,11 @@ PAIRED_IMAGE_QOS = QoSProfile(
 RESULT_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                         reliability=ReliabilityPolicy.RELIABLE)
 
+# Emotion events: rare but each one matters (a behaviour may wait for it), so reliable and deep
+# enough for a burst (every face lost at once).
+EVENT_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=50,
+                       reliability=ReliabilityPolicy.RELIABLE)
+
 
 def publisher_qos(reliability: str, depth: int = 1) -> QoSProfile:
     """

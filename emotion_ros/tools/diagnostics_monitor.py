@@ -21,11 +21,10 @@ import time
 from typing import Optional, TextIO
 
 from diagnostic_msgs.msg import DiagnosticArray
-from emotion_ros.core.diagnostic_report import status_line
-from emotion_ros.core.stage_stats import STALE
+from emotion_ros.core.health.diagnostic_report import status_line
+from emotion_ros.core.health.stage_stats import STALE
 from emotion_ros.nodes.diagnostics import DIAGNOSTICS_QOS, DIAGNOSTICS_TOPIC
-import rclpy
-from rclpy.executors import ExternalShutdownException
+from emotion_ros.nodes.node_main import run_node
 from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 
@@ -56,7 +55,7 @@ class DiagnosticsMonitor(Node):
         self.create_timer(period, self._report)
 
     @property
-    def done(self) -> bool:
+    def finished(self) -> bool:
         """Return whether the requested number of reports were printed."""
         return 0 < self._count <= self.reports
 
@@ -97,13 +96,5 @@ def main(args: Optional[list[str]] = None) -> None:
     options = parser.parse_args(argv)
     if options.period <= 0.0:
         parser.error('--period must be > 0')
-    rclpy.init(args=args)
-    node = DiagnosticsMonitor(options.period, options.stale, options.count, sys.stdout)
-    try:
-        while rclpy.ok() and not node.done:
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    sys.exit(run_node(lambda: DiagnosticsMonitor(options.period, options.stale, options.count,
+                                                 sys.stdout), args))

@@ -21,9 +21,9 @@ from typing import Optional
 
 import cv2
 from emotion_ros.conversions import imgmsg_to_bgr
-from emotion_ros.core.image_codec import ImageEncodingError
+from emotion_ros.core.frames.image_codec import ImageEncodingError
+from emotion_ros.nodes.node_main import run_node
 from emotion_ros.nodes.qos import RESULT_QOS
-from emotion_ros.nodes.spin import run_node
 import numpy as np
 from rclpy.node import Node
 from rclpy.utilities import remove_ros_args

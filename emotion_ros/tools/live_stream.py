@@ -66,7 +66,7 @@ def format_results(frame_index: int, results) -> List[str]:
     Describe the faces of one frame, one line each.
 
     :param frame_index: frame number, from 0.
-    :param results: :class:`emotion_ros.core.face_emotions.FaceEmotion` items.
+    :param results: :class:`emotion_ros.core.emotion.face_emotions.FaceEmotion` items.
     :returns: lines like ``frame 12 face 1 box=(10,20,80,80) happy 0.93``.
     """
     return [f'frame {frame_index} face {r.face_id} box=({",".join(f"{v:.0f}" for v in r.box)}) '
@@ -78,18 +78,19 @@ def run_stream(source, detector, tracker, estimator, show: bool, output: Optiona
     """
     Process a frame source until it ends (or ``max_frames``, or 'q' in the window).
 
-    :param source: a :class:`emotion_ros.core.sources.FrameSource`.
+    :param source: a :class:`emotion_ros.core.frames.sources.FrameSource`.
     :param detector: a face detector.
-    :param tracker: a :class:`emotion_ros.core.tracking.SortTracker`.
-    :param estimator: a :class:`emotion_ros.core.face_emotions.FaceEmotionEstimator`.
+    :param tracker: a :class:`emotion_ros.core.faces.tracking.SortTracker`.
+    :param estimator: a :class:`emotion_ros.core.emotion.face_emotions.FaceEmotionEstimator`.
     :param show: draw in a window.
     :param output: annotated video file to write, or None.
     :param max_frames: stop after this many frames (0: no limit).
     :param emit: where the per-face lines go.
     :returns: counts of the run.
     """
-    from emotion_ros.core.annotate import draw_annotations
-    from emotion_ros.core.face_emotions import to_annotations
+    from emotion_ros.core.emotion.annotate import draw_annotations
+    from emotion_ros.core.emotion.face_emotions import to_annotations
+    from emotion_ros.core.faces.head_pose import estimate_head_pose
 
     stats = StreamStats(output=str(output) if output else None)
     writer = None
@@ -100,9 +101,11 @@ def run_stream(source, detector, tracker, estimator, show: bool, output: Optiona
             if frame is None:
                 break
             tracks = tracker.update(detector.detect(frame))
-            faces = [(t.id, t.box, t.keypoints) for t in tracks]
+            height, width = frame.shape[:2]
+            faces = [(t.id, t.box, t.keypoints, estimate_head_pose(t.keypoints, width, height))
+                     for t in tracks]
             results, problems = estimator.estimate(frame, faces)
-            for line in format_results(stats.frames, results) + problems:
+            for line in format_results(stats.frames, results) + [str(p) for p in problems]:
                 emit(line)
             annotated = draw_annotations(frame, to_annotations(results))
             if output is not None:

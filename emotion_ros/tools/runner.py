@@ -17,24 +17,28 @@ emotion_run: start the pipeline without ``ros2 launch`` and supervise it.
 
 The same nodes, parameters and remappings as ``launch/emotion.launch.py`` (both read
 :func:`emotion_ros.graph.pipeline`), plus optional ``emotion_echo`` and ``image_recorder``.
-One process dies: it is reported and the rest stop. Ctrl-C, SIGTERM or a closed terminal
-(SIGHUP): all stop and the exit code is 0. A video or folder source ending ends the run with 0
-(with several cameras: the first to end). If emotion_run itself is killed, the kernel interrupts
-its nodes (see tools/supervisor.py).
+The camera, tracker and classifier are managed (lifecycle) nodes: emotion_run configures and
+activates each through its ``lifecycle_msgs`` services, as the launch file does with launch_ros
+events; ``--no-autostart`` leaves them unconfigured for an external lifecycle manager.
+One process dies, or a node fails to configure: it is reported and the rest stop (exit 1).
+Ctrl-C, SIGTERM or a closed terminal (SIGHUP): all stop and the exit code is 0. The video or
+folder sources ending end the run with 0 (with several cameras: once every one has ended). If
+emotion_run itself is killed, the kernel interrupts its nodes (see tools/supervisor.py).
 """
 
 import argparse
 from dataclasses import replace
 import os
 from pathlib import Path
-import signal
 import sys
 from typing import Any, Optional
 
 from ament_index_python.packages import get_package_prefix, get_package_share_directory
 
+from emotion_ros.entry_points import StopSignals
 from emotion_ros.graph import camera_namespaces, is_true, LAUNCH_ARGUMENTS, NodeSpec, PACKAGE
 from emotion_ros.graph import PARAMS_FILE, pipeline
+from emotion_ros.tools.lifecycle_driver import LifecycleDriver
 from emotion_ros.tools.supervisor import Child, Supervisor
 
 
@@ -54,8 +58,12 @@ def param_arg(name: str, value: Any) -> str:
     return f'{name}:={text}'
 
 
-def node_command(spec: NodeSpec, params_file: str) -> list[str]:
-    """Return the command line that starts ``spec`` like ``launch_ros`` would."""
+def node_command(spec: NodeSpec, params_file: str, autostart: bool = False) -> list[str]:
+    """
+    Return the command line that starts ``spec`` like ``launch_ros`` would.
+
+    :param autostart: the node configures and activates itself (no lifecycle manager).
+    """
     cmd = [str(executable_path(spec.executable)), '--ros-args', '-r', f'__node:={spec.name}']
     if spec.namespace:
         cmd += ['-r', f'__ns:={spec.namespace}']
@@ -64,6 +72,8 @@ def node_command(spec: NodeSpec, params_file: str) -> list[str]:
         cmd += ['-p', param_arg(name, value)]
     for source, target in spec.remappings:
         cmd += ['-r', f'{source}:={target}']
+    if autostart:
+        cmd += ['-p', 'autostart:=true']
     return cmd
 
 
@@ -73,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     for argument in LAUNCH_ARGUMENTS:
         parser.add_argument('--' + argument.name.replace('_', '-'), dest=argument.name,
                             default=argument.default, help=argument.description)
+    parser.add_argument('--no-autostart', dest='autostart', action='store_false',
+                        help='leave the nodes unconfigured, for an external lifecycle manager '
+                        '(ros2 lifecycle set NODE configure, then activate)')
     parser.add_argument('--echo', action='store_true', help='print emotions (emotion_echo)')
     parser.add_argument('--jsonl', action='store_true', help='with --echo: JSON lines')
     parser.add_argument('--record', type=Path, default=None,
@@ -81,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help='print one /diagnostics status line per node per second '
                         '(emotion_diagnostics)')
     return parser
+
+
+def managed_names(children: list[Child]) -> list[str]:
+    """Return the fully qualified names of the managed nodes among ``children``."""
+    return ['/' + child.name for child in children if child.managed]
 
 
 def children_for(options: argparse.Namespace) -> list[Child]:
@@ -126,7 +144,7 @@ def children_for(options: argparse.Namespace) -> list[Child]:
             spec = replace(spec, parameters={**spec.parameters,
                                              'wait_for_output_subscribers': watching})
         children.append(Child(spec.full_name, node_command(spec, params_file),
-                              finite=spec.ends_run, defers_sigint=True))
+                              finite=spec.ends_run, defers_sigint=True, managed=True))
     return children
 
 
@@ -141,8 +159,11 @@ def main(argv: Optional[list[str]] = None) -> None:
     except (LookupError, ValueError) as error:
         print(f'[emotion_run] {error}', file=sys.stderr)
         sys.exit(2)
-    supervisor = Supervisor(children)
-    # A closed terminal or a dropped ssh session (SIGHUP) stops the graph like Ctrl-C.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, supervisor.request_stop)
+    names = managed_names(children)
+    supervisor = Supervisor(
+        children, manager=(lambda: LifecycleDriver(names)) if options.autostart else None)
+    # Ctrl-C, SIGTERM and a closed terminal or dropped ssh session (SIGHUP) stop the graph.
+    stop = StopSignals.current()
+    stop.on_stop(lambda signum: supervisor.request_stop())
+    stop.cooperate()
     sys.exit(supervisor.run())

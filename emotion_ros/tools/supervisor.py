@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Optional, Sequence, TextIO
+from typing import Optional, Protocol, Sequence, TextIO
 
 # Poll period of the supervision loop (s).
 POLL_PERIOD = 0.1
@@ -41,6 +41,37 @@ PR_SET_PDEATHSIG = 1
 PARENT_DEATH_SIGNAL = signal.SIGINT
 
 
+# The signals a child of this package takes itself (emotion_ros.entry_points.StopSignals).
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def stop_signals_blocked(pid: int) -> bool:
+    """
+    Tell whether a process's main thread blocks SIGINT, SIGTERM and SIGHUP (Linux /proc).
+
+    A program of this package blocks them in its first line: from then on a stop is its own.
+    """
+    bits = 0
+    for signum in STOP_SIGNALS:
+        bits |= 1 << (signum - 1)
+    try:
+        with open(f'/proc/{pid}/status', encoding='ascii') as handle:
+            mask = next(line for line in handle if line.startswith('SigBlk:')).split()[1]
+    except (OSError, StopIteration):
+        return False
+    return int(mask, 16) & bits == bits
+
+
+class Manager(Protocol):
+    """What drives the children once they run (e.g. their lifecycle transitions)."""
+
+    def step(self) -> Optional[str]:
+        """Advance without blocking; :returns: None, or why the run must stop."""
+
+    def close(self) -> None:
+        """Release what the manager holds."""
+
+
 def prepare_child(parent_pid: int, block_sigint: bool) -> Callable[[], None]:
     """
     Return the ``preexec_fn`` that ties a child's life to the supervisor's.
@@ -49,10 +80,10 @@ def prepare_child(parent_pid: int, block_sigint: bool) -> Callable[[], None]:
 
     - SIGINT back to its default (a supervisor started with ``&`` from a script inherits an
       ignored SIGINT, which its children would inherit and then never stop on it);
-    - with ``block_sigint``, SIGINT blocked: the signal mask survives ``exec``, so an interrupt
-      that comes while the interpreter starts stays pending until the program unblocks it
-      inside its own ``try`` (``emotion_ros.entry_points`` does) instead of raising a
-      ``KeyboardInterrupt`` traceback from the interpreter's start-up;
+    - with ``block_sigint``, SIGINT, SIGTERM and SIGHUP blocked (else unblocked): the signal
+      mask survives ``exec``, so a stop that comes while the interpreter starts stays pending
+      until the program's signal watcher takes it (``emotion_ros.entry_points`` does) instead
+      of raising a ``KeyboardInterrupt`` traceback from the interpreter's start-up;
     - ``prctl(PR_SET_PDEATHSIG, SIGINT)``: the kernel interrupts the child when the supervisor
       dies, even by SIGKILL. It needs nothing from the child program (unlike a pipe it would
       have to watch) and acts even while the child is still importing. It fires when the
@@ -68,8 +99,8 @@ def prepare_child(parent_pid: int, block_sigint: bool) -> Callable[[], None]:
 
     def preexec() -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        if block_sigint:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK if block_sigint else signal.SIG_UNBLOCK,
+                               STOP_SIGNALS)
         if prctl is not None:
             prctl(PR_SET_PDEATHSIG, int(PARENT_DEATH_SIGNAL), 0, 0, 0)
             if os.getppid() != parent_pid:
@@ -111,15 +142,18 @@ class Child:
 
     :param name: name used in messages.
     :param cmd: command line.
-    :param finite: a clean exit (code 0) ends the whole run normally (e.g. a video source).
-    :param defers_sigint: the program unblocks SIGINT itself once it can handle it (the
-        console scripts of this package do); it is started with SIGINT blocked.
+    :param finite: a clean exit (code 0) of every finite child ends the whole run normally
+        (e.g. the video sources of all cameras).
+    :param defers_sigint: the program takes its stop signals itself (the console scripts of
+        this package do); it is started with them blocked.
+    :param managed: a lifecycle node, which the run's manager configures and activates.
     """
 
     name: str
     cmd: list[str]
     finite: bool = False
     defers_sigint: bool = False
+    managed: bool = False
     process: Optional[subprocess.Popen] = None
 
 
@@ -127,11 +161,14 @@ class Supervisor:
     """Run children; one dies: report it and stop the rest; Ctrl-C: stop all cleanly."""
 
     def __init__(self, children: list[Child], out: Optional[TextIO] = None,
-                 drain_time: float = DRAIN_TIME, stop_timeout: float = STOP_TIMEOUT) -> None:
+                 drain_time: float = DRAIN_TIME, stop_timeout: float = STOP_TIMEOUT,
+                 manager: Optional[Callable[[], Manager]] = None) -> None:
         """
         Prepare the run.
 
         :param children: processes to start, in order.
+        :param manager: creates the manager once every child is started (after the forks, so
+            its threads are not forked); its ``step`` is called at every poll.
         :param out: where the supervisor's own messages go (default: standard error).
         :param drain_time: see :data:`DRAIN_TIME`, s.
         :param stop_timeout: see :data:`STOP_TIMEOUT`, s.
@@ -141,6 +178,8 @@ class Supervisor:
         self._drain_time = drain_time
         self._stop_timeout = stop_timeout
         self._stop_requested = False
+        self._manager_factory = manager
+        self._manager: Optional[Manager] = None
 
     def say(self, text: str) -> None:
         """Print one supervisor message; a closed terminal (SIGHUP) must not stop the stop."""
@@ -173,8 +212,14 @@ class Supervisor:
                 self._stop_all()
                 return 1
             self.say(f'started {child.name} (pid {child.process.pid})')
-        failure = self._watch()
-        codes = self._stop_all()
+        if self._manager_factory is not None and not self._stop_requested:
+            self._manager = self._manager_factory()
+        try:
+            failure = self._watch()
+        finally:
+            codes = self._stop_all()
+            if self._manager is not None:
+                self._manager.close()
         if failure is not None:
             return failure
         bad = {name: code for name, code in codes.items() if code != 0}
@@ -185,18 +230,28 @@ class Supervisor:
 
     def _watch(self) -> Optional[int]:
         """Watch the children; return None for a normal end, else the exit code to report."""
+        finite = {child.name for child in self.children if child.finite}
         while not self._stop_requested:
             for child in self.children:
                 code = child.process.poll()
-                if code is None:
+                if code is None or (code == 0 and child.name not in finite and child.finite):
                     continue
                 if code == 0 and child.finite:
+                    finite.discard(child.name)
+                    if finite:
+                        self.say(f'{child.name} finished; waiting for {", ".join(sorted(finite))}')
+                        continue
                     self.say(f'{child.name} finished; letting the others drain '
                              f'for {self._drain_time:.0f} s')
                     self._sleep(self._drain_time)
                     return None
                 self.say(f'{child.name} exited with code {code}; stopping the others')
                 return code if code > 0 else 1
+            if self._manager is not None:
+                problem = self._manager.step()
+                if problem is not None:
+                    self.say(f'{problem}; stopping the others')
+                    return 1
             time.sleep(POLL_PERIOD)
         self.say('stopping on request')
         return None
