@@ -36,7 +36,7 @@ per-class report and the confusion matrix; saves the matrix as PNG; ``--json`` w
 ``accuracy, macro_f1, n, per_class, confusion_matrix, classes``; ``--predictions`` writes one
 CSV row per classified face (source, true and predicted class, the probabilities).
 
-Imports: see ``training/train.py`` (installed package, ``PYTHONPATH``, else the repo root).
+Imports and errors: see ``training/train.py`` (:mod:`emotion_ros.training.command_line`).
 """
 
 import argparse
@@ -44,17 +44,11 @@ from pathlib import Path
 import sys
 from typing import List, Optional
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EXIT_ERROR = 2  # exit status for a data, model or option error
+# The repository root, a fallback after the installed package and PYTHONPATH.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+from emotion_ros.training import command_line  # noqa: E402 (found through the path above)
+
 JSON_KEYS = ('accuracy', 'macro_f1', 'n', 'per_class', 'confusion_matrix', 'classes')
-
-
-def ensure_importable() -> None:
-    """Add the repository root to ``sys.path`` when ``emotion_ros`` is not importable."""
-    try:
-        import emotion_ros  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO_ROOT))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,10 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     :returns: the parser.
     """
-    ensure_importable()
     from emotion_ros.core.config import DetectorConfig, EmotionConfig
-    from emotion_ros.core.settings import add_arguments
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    from emotion_ros.core.config_fields import add_arguments
+    parser = command_line.make_parser(__doc__)
     parser.add_argument('--model', required=True,
                         help='.keras, .h5, .hdf5, .tflite or .onnx model')
     parser.add_argument('--card', help='model card (default: <stem>.card.json)')
@@ -88,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def expected_errors() -> command_line.Errors:
+    """Return the errors of bad data, models or options: each is printed as one line."""
+    from emotion_ros.core.model.classifier import ModelLoadError
+    from emotion_ros.training.datasets.records import DatasetError
+
+    return ModelLoadError, DatasetError, ValueError, OSError, ImportError
+
+
 def _plot_path(args) -> Path:
     """Choose where the confusion matrix PNG goes."""
     if args.plot:
@@ -104,9 +105,10 @@ def evaluate(args) -> dict:
     :param args: the parsed command line.
     :returns: the metrics (the JSON keys).
     """
-    from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
-    from emotion_ros.core.model_card import card_path_for, load_card
-    from emotion_ros.training import datasets, evaluation, reporting
+    from emotion_ros.core.model.classifier import EmotionClassifier, ModelLoadError
+    from emotion_ros.core.model.model_card import card_path_for, load_card
+    from emotion_ros.training import evaluation, reporting
+    from emotion_ros.training.datasets.layouts import load_for_evaluation
 
     if not Path(args.model).is_file():
         raise ModelLoadError(f'{args.model}: model file not found')
@@ -114,8 +116,8 @@ def evaluate(args) -> dict:
     labels = tuple(load_card(args.card or card_path_for(args.model)).labels)
     if args.detect_faces:
         from emotion_ros.core.config import DetectorConfig, EmotionConfig
-        from emotion_ros.core.detection import make_detector
-        from emotion_ros.core.settings import config_from_arguments
+        from emotion_ros.core.faces.detection import make_detector
+        from emotion_ros.core.config_fields import config_from_arguments
 
         # The node's detector and crops, from the same stage configs (options override them).
         detector = make_detector(config_from_arguments(DetectorConfig, args))
@@ -126,7 +128,7 @@ def evaluate(args) -> dict:
         report.merge(result.report)
         total = len(items)
     else:
-        faces, report = datasets.load_for_evaluation(Path(args.data), labels, args.usage)
+        faces, report = load_for_evaluation(Path(args.data), labels, args.usage)
         classifier = EmotionClassifier.load(args.model, args.card)
         result = evaluation.predict_faces(classifier, faces)
         total = len(faces)
@@ -163,23 +165,9 @@ def evaluate(args) -> dict:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """
-    Run the command line.
-
-    :param argv: arguments (default: ``sys.argv[1:]``).
-    :returns: the exit status (0 on success).
-    """
-    args = build_parser().parse_args(argv)
-    ensure_importable()
-    from emotion_ros.core.classifier import ModelLoadError
-    from emotion_ros.training.datasets import DatasetError
-
-    try:
-        evaluate(args)
-    except (ModelLoadError, DatasetError, ValueError, OSError, ImportError) as error:
-        print(f'predict.py: error: {error}', file=sys.stderr)
-        return EXIT_ERROR
-    return 0
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    return command_line.run(__file__, build_parser, expected_errors,
+                            lambda parser, args: evaluate(args), argv)
 
 
 if __name__ == '__main__':

@@ -28,7 +28,7 @@ With a display the overlay is shown in a window ('q' quits; ``--output`` also re
 without one it is written to ``--output`` (default ``runs/live/<source>_annotated.mp4``).
 Every frame prints one line per face: ``frame N face ID box=(x,y,w,h) label confidence``.
 
-Imports: see ``training/train.py`` (installed package, ``PYTHONPATH``, else the repo root).
+Imports and errors: see ``training/train.py`` (:mod:`emotion_ros.training.command_line`).
 """
 
 import argparse
@@ -37,16 +37,11 @@ import sys
 from typing import List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The repository root, a fallback after the installed package and PYTHONPATH.
+sys.path.append(str(REPO_ROOT))
+from emotion_ros.training import command_line  # noqa: E402 (found through the path above)
+
 DEFAULT_MODEL = REPO_ROOT / 'assets' / 'models' / 'fer_mini_xception.tflite'
-EXIT_ERROR = 2  # exit status for a source, model or option error
-
-
-def ensure_importable() -> None:
-    """Add the repository root to ``sys.path`` when ``emotion_ros`` is not importable."""
-    try:
-        import emotion_ros  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO_ROOT))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,10 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     :returns: the parser.
     """
-    ensure_importable()
     from emotion_ros.core.config import DetectorConfig, EmotionConfig
-    from emotion_ros.core.settings import add_arguments
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    from emotion_ros.core.config_fields import add_arguments
+    parser = command_line.make_parser(__doc__)
     parser.add_argument('--source', default='0',
                         help='webcam index, /dev/videoN, a video file or an image folder')
     parser.add_argument('--model', default=str(DEFAULT_MODEL),
@@ -74,45 +68,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """
-    Run the command line.
+def expected_errors() -> command_line.Errors:
+    """Return the errors of bad sources, models or options: each is printed as one line."""
+    from emotion_ros.core.frames.sources import SourceError
+    from emotion_ros.core.model.classifier import ModelLoadError
 
-    :param argv: arguments (default: ``sys.argv[1:]``).
-    :returns: the exit status (0 on success).
+    return SourceError, ModelLoadError, ValueError, OSError, ImportError
+
+
+def stream(args: argparse.Namespace) -> None:
     """
-    args = build_parser().parse_args(argv)
-    from emotion_ros.core.classifier import EmotionClassifier, ModelLoadError
+    Run the live loop on the source, then print how many frames and faces it saw.
+
+    :param args: the parsed command line.
+    """
     from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
-    from emotion_ros.core.detection import make_detector
-    from emotion_ros.core.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.settings import config_from_arguments
-    from emotion_ros.core.sources import open_source, SourceError
-    from emotion_ros.core.tracking import SortTracker
+    from emotion_ros.core.config_fields import config_from_arguments
+    from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.faces.detection import make_detector
+    from emotion_ros.core.faces.tracking import SortTracker
+    from emotion_ros.core.frames.sources import open_source
+    from emotion_ros.core.model.classifier import EmotionClassifier
     from emotion_ros.tools.live_stream import display_available, run_stream
 
+    source = open_source(args.source)
     try:
-        source = open_source(args.source)
-        try:
-            show = not args.no_window and display_available()
-            output = Path(args.output) if args.output else None
-            if output is None and not show:
-                output = Path('runs') / 'live' / f'{Path(str(args.source)).stem}_annotated.mp4'
-            classifier = EmotionClassifier.load(args.model)
-            estimator = FaceEmotionEstimator.from_config(
-                classifier, config_from_arguments(EmotionConfig, args))
-            detector = make_detector(config_from_arguments(DetectorConfig, args))
-            stats = run_stream(source, detector, SortTracker.from_config(TrackerConfig()),
-                               estimator, show, output, args.max_frames)
-        finally:
-            source.close()
-    except (SourceError, ModelLoadError, ValueError, OSError, ImportError) as error:
-        print(f'predict_live_stream.py: error: {error}', file=sys.stderr)
-        return EXIT_ERROR
+        show = not args.no_window and display_available()
+        output = Path(args.output) if args.output else None
+        if output is None and not show:
+            output = Path('runs') / 'live' / f'{Path(str(args.source)).stem}_annotated.mp4'
+        classifier = EmotionClassifier.load(args.model)
+        estimator = FaceEmotionEstimator.from_config(
+            classifier, config_from_arguments(EmotionConfig, args))
+        detector = make_detector(config_from_arguments(DetectorConfig, args))
+        stats = run_stream(source, detector, SortTracker.from_config(TrackerConfig()),
+                           estimator, show, output, args.max_frames)
+    finally:
+        source.close()
     rate = stats.frames / stats.seconds if stats.seconds > 0 else 0.0
     print(f'{stats.frames} frames, {stats.face_results} face results, {rate:.1f} frames/s'
           + (f'; annotated video: {stats.output}' if stats.output else ''))
-    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    return command_line.run(__file__, build_parser, expected_errors,
+                            lambda parser, args: stream(args), argv)
 
 
 if __name__ == '__main__':

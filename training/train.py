@@ -30,10 +30,11 @@ CK+48-style ``<class>`` folders. The run directory holds ``model.keras``, ``mode
 With ``--resume`` the run keeps its ``config.json``: only ``--epochs`` and ``--tflite`` are
 honoured, and any other option given is ignored with a warning.
 
-Imports: ``emotion_ros`` is used from the installed package or ``PYTHONPATH``; when it is not
-importable, the repository root (this file's parent folder) is added to ``sys.path``, so the
-script also runs from a plain clone. The option choices and defaults come from the library
-(``ARCHITECTURES``, ``SPLITS``, ``DEFAULT_SUBJECT_PATTERN``, ``TrainConfig``).
+Imports: ``emotion_ros`` is used from the installed package or ``PYTHONPATH``, else from the
+repository root (this file's parent folder), so the script also runs from a plain clone; the
+start-up and the error messages are :mod:`emotion_ros.training.command_line`'s. The option
+choices and defaults come from the library (``ARCHITECTURES``, ``SPLITS``,
+``DEFAULT_SUBJECT_PATTERN``, ``TrainConfig``).
 """
 
 import argparse
@@ -43,18 +44,12 @@ from pathlib import Path
 import sys
 from typing import Dict, List, Optional
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EXIT_ERROR = 2  # exit status for a data, model or option error
+# The repository root, a fallback after the installed package and PYTHONPATH.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+from emotion_ros.training import command_line  # noqa: E402 (found through the path above)
+
 # Options honoured with --resume (the others are fixed by the run's config.json).
 RESUME_OPTIONS = ('resume', 'epochs', 'tflite')
-
-
-def ensure_importable() -> None:
-    """Add the repository root to ``sys.path`` when ``emotion_ros`` is not importable."""
-    try:
-        import emotion_ros  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO_ROOT))
 
 
 def config_defaults() -> Dict[str, object]:
@@ -73,15 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     """
     Describe the command line; choices and defaults come from the training library.
 
-    Call :func:`ensure_importable` first.
-
     :returns: the parser.
     """
     from emotion_ros.training.architectures import ARCHITECTURES
     from emotion_ros.training.splits import SPLITS
 
     default = config_defaults()
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = command_line.make_parser(__doc__)
     parser.add_argument('--data', help='fer2013.csv, a train/test folder or <class> folders')
     parser.add_argument('--arch', default=default['arch'], choices=sorted(ARCHITECTURES),
                         help=f'architecture (default: {default["arch"]}; seed is the '
@@ -150,55 +143,53 @@ def _resume_config(args, argv, load_config):
     return config
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """
-    Run the command line.
+def expected_errors() -> command_line.Errors:
+    """Return the errors of bad data, options or exports: each is printed as one line."""
+    from emotion_ros.training.datasets.records import DatasetError
+    from emotion_ros.training.tflite_export import TFLiteExportError
+    from emotion_ros.training.trainer import TrainingError
 
-    :param argv: arguments (default: ``sys.argv[1:]``).
-    :returns: the exit status (0 on success).
+    return DatasetError, TrainingError, TFLiteExportError, ValueError, OSError
+
+
+def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
+          argv: Optional[List[str]]) -> None:
     """
-    ensure_importable()
-    try:
-        parser = build_parser()
-    except ImportError as error:
-        print(f'train.py: error: cannot import the training library: {error}', file=sys.stderr)
-        return EXIT_ERROR
-    args = parser.parse_args(argv)
+    Check the options, then start a new run or resume one.
+
+    :param parser: the command line's parser (for its option errors).
+    :param args: the parsed command line.
+    :param argv: the arguments parsed (to tell which options were given with --resume).
+    """
     if args.epochs is not None and args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
         parser.error('--epochs and --batch-size must be >= 1 and --lr > 0')
-    from emotion_ros.training.datasets import DatasetError
-    from emotion_ros.training.tflite_export import TFLiteExportError
-    from emotion_ros.training.trainer import load_config, run_training, TrainConfig, \
-        TrainingError
+    from emotion_ros.training import trainer
 
-    try:
-        if args.resume:
-            config = _resume_config(args, argv, load_config)
-        else:
-            if not args.data:
-                raise TrainingError('--data is required (or --resume RUN_DIR)')
-            run_dir = args.run_dir or str(
-                Path('runs') / f'{datetime.now():%Y%m%d-%H%M%S}_{args.arch}')
-            if (Path(run_dir) / 'config.json').exists():
-                raise TrainingError(f'{run_dir} already holds a run: use --resume {run_dir} '
-                                    'or another --run-dir')
-            config = TrainConfig(
-                data=args.data, run_dir=run_dir, arch=args.arch,
-                epochs=config_defaults()['epochs'] if args.epochs is None else args.epochs,
-                batch_size=args.batch_size, lr=args.lr, val_split=args.val_split,
-                test_split=args.test_split, split=args.split,
-                subject_pattern=args.subject_pattern, seed=args.seed,
-                class_weights=args.class_weights, tflite=args.tflite,
-                early_stopping=not args.no_early_stopping)
-        run_training(config, resume=bool(args.resume))
-    except ImportError as error:
-        print(f'train.py: error: a dependency is missing ({error}); run scripts/setup.sh',
-              file=sys.stderr)
-        return EXIT_ERROR
-    except (DatasetError, TrainingError, TFLiteExportError, ValueError, OSError) as error:
-        print(f'train.py: error: {error}', file=sys.stderr)
-        return EXIT_ERROR
-    return 0
+    if args.resume:
+        config = _resume_config(args, argv, trainer.load_config)
+    else:
+        if not args.data:
+            raise trainer.TrainingError('--data is required (or --resume RUN_DIR)')
+        run_dir = args.run_dir or str(
+            Path('runs') / f'{datetime.now():%Y%m%d-%H%M%S}_{args.arch}')
+        if (Path(run_dir) / 'config.json').exists():
+            raise trainer.TrainingError(f'{run_dir} already holds a run: use --resume '
+                                        f'{run_dir} or another --run-dir')
+        config = trainer.TrainConfig(
+            data=args.data, run_dir=run_dir, arch=args.arch,
+            epochs=config_defaults()['epochs'] if args.epochs is None else args.epochs,
+            batch_size=args.batch_size, lr=args.lr, val_split=args.val_split,
+            test_split=args.test_split, split=args.split,
+            subject_pattern=args.subject_pattern, seed=args.seed,
+            class_weights=args.class_weights, tflite=args.tflite,
+            early_stopping=not args.no_early_stopping)
+    trainer.run_training(config, resume=bool(args.resume))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    return command_line.run(__file__, build_parser, expected_errors,
+                            lambda parser, args: train(parser, args, argv), argv)
 
 
 if __name__ == '__main__':

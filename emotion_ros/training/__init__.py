@@ -12,4 +12,18 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""ROS-free training library: datasets, architectures and reports."""
+"""
+ROS-free training library behind the scripts in ``training/``; TensorFlow is imported lazily.
+
+- ``datasets/``: the dataset readers (FER2013 CSV, image folders), their records and layouts.
+- ``splits``: train/validation/test splits (stratified or by subject) and class weights.
+- ``architectures``: the CNN architectures by name (the original seed CNN, small).
+- ``pipeline``: the tf.data input pipeline and augmentation shared by every architecture.
+- ``trainer``: one training run, from the data to the run directory; resume.
+- ``progress``: Keras callbacks for the progress bar and the resume state.
+- ``evaluation``: a model with its card on a labelled test set or on photographs.
+- ``reporting``: metrics, classification report, confusion matrix and curve plots.
+- ``card_writer``: the model card of a trained model.
+- ``tflite_export``: TFLite export, checked against the Keras predictions.
+- ``command_line``: what the three scripts share: parser, one-line errors, exit status.
+"""

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import List, Optional, Sequence, TextIO, TYPE_CHECKING
 
 import cv2
-from emotion_ros.training import datasets
+from emotion_ros.training.datasets.class_folders import scan_class_folders
+from emotion_ros.training.datasets.layouts import detect_layout, evaluation_folder, LAYOUT_CSV
+from emotion_ros.training.datasets.records import DatasetError, FaceSet, LoadReport
 import numpy as np
 
 if TYPE_CHECKING:
@@ -47,14 +49,14 @@ class Predictions:
     sources: List[str]  # one per classified face
     probabilities: np.ndarray  # (N, K) float32, the classifier's output
     no_face: List[str] = field(default_factory=list)  # photos where no face was found
-    report: datasets.LoadReport = field(default_factory=datasets.LoadReport)
+    report: LoadReport = field(default_factory=LoadReport)
 
 
-def predict_faces(classifier, faces: datasets.FaceSet) -> Predictions:
+def predict_faces(classifier, faces: FaceSet) -> Predictions:
     """
     Classify already-cropped faces.
 
-    :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
+    :param classifier: an :class:`emotion_ros.core.model.classifier.EmotionClassifier`.
     :param faces: the labelled faces (an array of same-size faces or a list of images of any
         size; the classifier preprocesses them for its card).
     :returns: the predictions.
@@ -72,7 +74,7 @@ def predict_photos(classifier, detector, items: Sequence,
     """
     Detect faces in full photographs and classify the largest one, as the live pipeline does.
 
-    :param classifier: an :class:`emotion_ros.core.classifier.EmotionClassifier`.
+    :param classifier: an :class:`emotion_ros.core.model.classifier.EmotionClassifier`.
     :param detector: a face detector with ``detect(bgr) -> list[Detection]``.
     :param items: (image path, true class index) pairs.
     :param config: the emotion stage's settings (crop margins, mirror, roll alignment; its
@@ -81,8 +83,8 @@ def predict_photos(classifier, detector, items: Sequence,
         in ``report.unreadable_images``.
     """
     from emotion_ros.core.config import EmotionConfig
-    from emotion_ros.core.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.smoothing import ProbabilitySmoother
+    from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
 
     config = config if config is not None else EmotionConfig()
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), config.crop_margins,
@@ -104,7 +106,7 @@ def predict_photos(classifier, detector, items: Sequence,
         box = (largest.x, largest.y, largest.w, largest.h)
         faces, problems = estimator.estimate(bgr, [(1, box, largest.keypoints)])
         if not faces:
-            result.no_face.append(f'{path}: {"; ".join(problems)}')
+            result.no_face.append(f'{path}: {"; ".join(str(p) for p in problems)}')
             continue
         y_true.append(label)
         y_pred.append(index[faces[0].label])
@@ -139,14 +141,14 @@ def photo_items(path: Path, labels: Sequence[str]):
     :param path: a ``<class>/`` tree or a train/test layout (its ``test/`` is used).
     :param labels: class names.
     :returns: ((image path, class index) pairs, load report).
-    :raises datasets.DatasetError: for a CSV file (its faces are already cropped), a missing
+    :raises DatasetError: for a CSV file (its faces are already cropped), a missing
         folder, or a folder without images.
     """
-    layout = datasets.detect_layout(path)
-    if layout == datasets.LAYOUT_CSV:
-        raise datasets.DatasetError(f'{path}: --detect-faces needs image folders of full '
-                                    'photographs; fer2013.csv holds cropped faces')
-    items, report = datasets.scan_class_folders(datasets.evaluation_folder(path, layout), labels)
+    layout = detect_layout(path)
+    if layout == LAYOUT_CSV:
+        raise DatasetError(f'{path}: --detect-faces needs image folders of full '
+                           'photographs; fer2013.csv holds cropped faces')
+    items, report = scan_class_folders(evaluation_folder(path, layout), labels)
     if not items:
-        raise datasets.DatasetError(f'{path}: no images found ({report.summary()})')
+        raise DatasetError(f'{path}: no images found ({report.summary()})')
     return items, report

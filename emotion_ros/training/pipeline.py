@@ -15,8 +15,8 @@
 """
 The tf.data input pipeline shared by every architecture.
 
-Faces are preprocessed ONCE with :func:`emotion_ros.core.preprocessing.preprocess_faces` (the
-function the classifier node uses at inference), then batched; training batches are augmented
+Faces are preprocessed ONCE with :func:`emotion_ros.core.emotion.preprocessing.preprocess_faces`
+(the function the classifier node uses at inference), then batched; training batches are augmented
 with Keras layers inside ``Dataset.map``: rotation up to 17 degrees, shifts and horizontal flips,
 as in the original project.
 """
@@ -35,10 +35,10 @@ def prepare_inputs(faces: np.ndarray, spec) -> np.ndarray:
     Preprocess grey faces for a model with the inference preprocessing.
 
     :param faces: (N, H, W) uint8 grey faces (N may be 0).
-    :param spec: the model's :class:`emotion_ros.core.model_card.InputSpec`.
+    :param spec: the model's :class:`emotion_ros.core.model.model_card.InputSpec`.
     :returns: (N, spec.height, spec.width, spec.channels) float32.
     """
-    from emotion_ros.core.preprocessing import preprocess_faces
+    from emotion_ros.core.emotion.preprocessing import preprocess_faces
 
     return preprocess_faces(faces, spec)
 

@@ -22,7 +22,8 @@ directly), ``model.card.json``, ``history.csv``, ``curves.png``, ``confusion_mat
 predictions; deleted again when the check fails, after the model and card are written).
 
 The reported metrics come from the node's loading path: the saved ``model.keras`` is loaded
-with :meth:`emotion_ros.core.classifier.EmotionClassifier.load` and its card, and evaluated with
+with :meth:`emotion_ros.core.model.classifier.EmotionClassifier.load` and its card, and evaluated
+with
 :func:`emotion_ros.training.evaluation.predict_faces`.
 """
 
@@ -32,8 +33,10 @@ from pathlib import Path
 import time
 from typing import Dict, List, Tuple
 
-from emotion_ros.training import datasets, reporting, splits
+from emotion_ros.training import reporting, splits
 from emotion_ros.training.architectures import compile_model, DEFAULT_LEARNING_RATE, INPUT_SHAPE
+from emotion_ros.training.datasets.layouts import load_for_training
+from emotion_ros.training.datasets.records import FaceSet, LoadReport
 from emotion_ros.training.progress import make_progress_callback, make_state_callback, \
     read_state
 
@@ -129,11 +132,11 @@ def read_run_state(run_dir: Path) -> dict:
 class SplitData:
     """The three parts of a run, with how they were made."""
 
-    train: datasets.FaceSet
-    validation: datasets.FaceSet
-    test: datasets.FaceSet
+    train: FaceSet
+    validation: FaceSet
+    test: FaceSet
     description: str
-    report: datasets.LoadReport
+    report: LoadReport
     warnings: List[str] = field(default_factory=list)  # e.g. a likely leaky split
 
 
@@ -149,10 +152,10 @@ def prepare_splits(config: TrainConfig, labels) -> SplitData:
     :param config: the run's configuration.
     :param labels: class names.
     :returns: the parts.
-    :raises datasets.DatasetError: when the data cannot be loaded.
+    :raises DatasetError: when the data cannot be loaded.
     :raises ValueError: when a split cannot be made.
     """
-    parts = datasets.load_for_training(Path(config.data), labels)
+    parts = load_for_training(Path(config.data), labels)
     train, notes, warnings = parts.train, [f'layout {parts.layout}'], []
     test, validation = parts.test, parts.validation
     if ((test is None or validation is None) and config.split == 'stratified'
@@ -223,14 +226,14 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     :param resume: continue from ``last.keras`` and ``state.json`` in ``run_dir``.
     :param log: where progress lines go.
     :returns: the metrics written to ``metrics.json``.
-    :raises datasets.DatasetError: when the data cannot be loaded.
+    :raises DatasetError: when the data cannot be loaded.
     :raises TrainingError: when a resume is impossible or the run has nothing to train on.
     :raises ValueError: when a split cannot be made.
     :raises emotion_ros.training.tflite_export.TFLiteExportError: when the TFLite export or
         its check fails (the model, card and metrics are written before).
     """
-    from emotion_ros.core.labels import FER2013_LABELS
-    from emotion_ros.core.model_card import InputSpec
+    from emotion_ros.core.model.labels import FER2013_LABELS
+    from emotion_ros.core.model.model_card import InputSpec
 
     labels = tuple(config.labels) or FER2013_LABELS
     config.labels = labels
@@ -289,8 +292,8 @@ def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
     """Evaluate the saved model as the node loads it; write reports, card and TFLite."""
     import keras
 
-    from emotion_ros.core.classifier import EmotionClassifier
-    from emotion_ros.training.card import write_card
+    from emotion_ros.core.model.classifier import EmotionClassifier
+    from emotion_ros.training.card_writer import write_card
     from emotion_ros.training.evaluation import predict_faces
 
     run = Path(config.run_dir)
@@ -327,7 +330,7 @@ def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
     return metrics
 
 
-def _export_tflite(run: Path, model, spec, part: datasets.FaceSet, metrics: Dict[str, object],
+def _export_tflite(run: Path, model, spec, part: FaceSet, metrics: Dict[str, object],
                    log) -> None:
     """
     Export ``model.tflite`` and check it on the test faces; record the check in the metrics.

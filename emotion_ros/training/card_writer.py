@@ -12,12 +12,12 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The model card of a trained model, in the format of ``emotion_ros.core.model_card``."""
+"""The model card of a trained model, in the format of ``emotion_ros.core.model.model_card``."""
 
 from pathlib import Path
 from typing import Mapping
 
-from emotion_ros.core.model_card import InputSpec, ModelCard, save_card
+from emotion_ros.core.model.model_card import InputSpec, ModelCard, save_card
 
 CARD_METRICS = ('accuracy', 'macro_f1', 'n', 'evaluated_on', 'epochs',
                 'train_images_per_second')  # metrics copied from metrics.json to the card
