@@ -51,12 +51,12 @@ Run: ``TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py [--sweep] [--json o
 import argparse
 import csv
 from dataclasses import dataclass, field
-import json
-import os
 from pathlib import Path
 import statistics
 import sys
 import time
+
+from harness.report import finish_report, machine_info
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEDIA = REPO_ROOT / 'assets' / 'media'
@@ -66,7 +66,7 @@ VIDEO_SUFFIXES = ('.mp4', '.mov', '.avi')
 STILL_SUFFIXES = ('.jpg', '.jpeg', '.png')
 SHIFT = 0.05  # margin perturbation, fraction of the box per side
 SINGLE = ((0.2,), False, False)  # the former default: one crop at margin 0.2, no mirror
-# Three margins and their mirrors (6 views), what issue 8 measured on labelled photographs.
+# Three margins and their mirrors (6 views): a heavier average to set the defaults against.
 THREE_MARGINS = ((0.0, 0.1, 0.2), True, False)
 # Margin sets tried by --sweep (each with and without the mirror).
 SWEEP_MARGINS = ((0.05,), (0.1,), (0.15,), (0.2,), (0.0, 0.15), (0.0, 0.2), (0.05, 0.15),
@@ -107,7 +107,7 @@ def _name(margins: tuple, mirror: bool, align: bool) -> str:
 def _detector():
     """Build the package's default face detector from its stage config, as the tracker node."""
     from emotion_ros.core.config import DetectorConfig
-    from emotion_ros.core.detection import make_detector
+    from emotion_ros.core.faces.detection import make_detector
 
     config = DetectorConfig()
     print(f'detector: {config}')
@@ -148,8 +148,8 @@ class Candidate:
     """One estimate configuration and its three perturbed twins."""
 
     def __init__(self, classifier, margins: tuple, mirror: bool, align: bool) -> None:
-        from emotion_ros.core.face_emotions import FaceEmotionEstimator
-        from emotion_ros.core.smoothing import ProbabilitySmoother
+        from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+        from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
 
         def make(values):
             return FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), values, mirror,
@@ -248,8 +248,8 @@ def run(configs: list[tuple]) -> tuple[list[Candidate], dict, list[float]]:
     :returns: the candidates with their tallies, their costs, and the roll of every face with
         eye keypoints (degrees).
     """
-    from emotion_ros.core.alignment import roll_degrees
-    from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.emotion.alignment import roll_degrees
+    from emotion_ros.core.model.classifier import EmotionClassifier
 
     classifier = EmotionClassifier.load(MODEL)
     detector = _detector()
@@ -362,14 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         configs += [(m, mirror, False) for m in SWEEP_MARGINS for mirror in (False, True)
                     if (m, mirror, False) not in configs]
-    print(f'load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} '
-          f'{os.getloadavg()[2]:.2f}; model {MODEL.name}; media {MEDIA}')
+    machine = machine_info()
+    print(f'load average {" ".join(f"{v:.2f}" for v in machine["loadavg_1_5_15"])}; '
+          f'model {MODEL.name}; media {MEDIA}')
     candidates, costs, rolls = run(configs)
-    figures = _report(candidates, costs, rolls)
-    print(f'\nload average at the end {os.getloadavg()[0]:.2f}')
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(figures, indent=2) + '\n')
+    figures = {'machine_start': machine, **_report(candidates, costs, rolls)}
+    finish_report(figures, Path(args.json) if args.json else None, 'accuracy')
     return 0
 
 

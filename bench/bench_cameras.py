@@ -17,7 +17,7 @@
 Benchmark several cameras on one machine: whole pipelines per camera vs one shared classifier.
 
 For 1, 2 and 4 cameras (namespaces cam1..camN), each camera node replays the one-face frames of
-bench_pipeline.py (640x480, 30 Hz, looping). Two layouts:
+``harness.sources`` (640x480, 30 Hz, looping). Two layouts:
 
 - ``pipelines``: what ``emotion_run --cameras`` and ``cameras:=`` start (``graph.pipeline``):
   camera, tracker and classifier processes per camera;
@@ -36,18 +36,17 @@ Run (after ``source scripts/env.sh``):
 import argparse
 from dataclasses import replace
 from pathlib import Path
-import random
 import shutil
-import signal
 import sys
 import tempfile
 import time
 from typing import Any, Optional
 
-from bench_pipeline import (_cpu_seconds, _fmt, _interrupt, analyse, BenchError, child_env,
-                            DOMAIN_IDS, finish_report, machine_info, make_recorder,
-                            NodeProcess, PARAMS_FILE, prepare_sources, SCENARIOS, SPIN_STEP,
-                            START_TIMEOUT, stop_all, summary, warn_if_stale)
+from harness.graph import load_params, NodeGraph, PARAMS_FILE, pick_domain_id, START_TIMEOUT
+from harness.processes import BenchError, stop_on_signals
+from harness.report import finish_report, fmt, machine_info, summary, warn_if_stale
+from harness.sources import MEDIA, prepare_sources
+from harness.stamps import make_recorder, stamp_figures, window_records
 
 BENCH_DIR = Path(__file__).resolve().parent
 SHARED_CLASSIFIER = BENCH_DIR / 'shared_classifier.py'
@@ -56,7 +55,8 @@ CAMERA_RATE = 30.0  # replay rate of every camera, Hz
 DEFAULT_DURATION = 30.0  # measured time per run after every camera's first EmotionArray, s
 DEFAULT_WARMUP = 5.0  # start of each run left out of the statistics, s
 BATCH_REPEATS = 300  # in-process inference repetitions per batch size
-SPEC = {'cameras': 2, 'rate': 29.0, 'p95': 50.0}  # issue 9: Hz per camera, ms
+# The target for several cameras: 2 cameras, each at least 29 Hz of emotions, p95 <= 50 ms.
+SPEC = {'cameras': 2, 'rate': 29.0, 'p95': 50.0}
 
 
 def camera_specs(count: int, folder: Path, layout: str) -> list[Any]:
@@ -87,83 +87,35 @@ def run_cameras(count: int, layout: str, folder: Path, workdir: Path, duration: 
     """
     Start the cameras' nodes, record every camera's topics, stop everything.
 
-    :returns: per camera the raw records (bench_pipeline.analyse input), CPU per process.
+    :returns: per camera the raw records (``harness.stamps.stamp_figures`` input), CPU per
+        process.
     :raises BenchError: when a node dies or a camera gets no EmotionArray in time.
     """
-    import rclpy
-    from rclpy.context import Context
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.signals import SignalHandlerOptions
-
     from emotion_ros.tools.runner import node_command
 
     specs = camera_specs(count, folder, layout)
     namespaces = sorted({spec.namespace for spec in specs})
     logs = workdir / 'logs' / f'{layout}_{count}'
-    logs.mkdir(parents=True, exist_ok=True)
-    env = child_env(domain_id, logs / 'ros_home')
-    context = Context()
-    rclpy.init(context=context, domain_id=domain_id,
-               signal_handler_options=SignalHandlerOptions.NO)
-    nodes: list[NodeProcess] = []
-    executor = None
-    recorders: dict[str, Any] = {}
-    try:
-        executor = SingleThreadedExecutor(context=context)
-        for namespace in namespaces:
-            recorders[namespace] = make_recorder(context, namespace, pixels=False)
-            executor.add_node(recorders[namespace])
+    with NodeGraph.isolated(logs, domain_id) as graph:
+        recorders = {namespace: graph.add_ros_node(
+            make_recorder(graph.context, namespace, pixels=False)) for namespace in namespaces}
         for spec in specs:
-            nodes.append(NodeProcess(spec.full_name, node_command(spec, str(PARAMS_FILE)), env,
-                                     logs / f'{spec.full_name.replace("/", "_")}.log'))
+            graph.start(spec.full_name, node_command(spec, str(PARAMS_FILE), autostart=True))
         if layout == 'shared':
-            command = [sys.executable, str(SHARED_CLASSIFIER), *namespaces, '--ros-args',
-                       '--params-file', str(PARAMS_FILE)]
-            nodes.append(NodeProcess('shared_classifier', command, env,
-                                     logs / 'shared_classifier.log'))
-
-        def check_alive() -> None:
-            for node in nodes:
-                if not node.alive():
-                    raise BenchError(f'{node.name} exited with {node.process.returncode}; '
-                                     f'log {node.log_path}:\n{node.log_tail()}')
-
-        started = time.monotonic()
-        while not all(r.emotions for r in recorders.values()):
-            check_alive()
-            if time.monotonic() - started > START_TIMEOUT:
-                raise BenchError(f'a camera got no EmotionArray in {START_TIMEOUT:.0f} s; '
-                                 f'logs in {logs}')
-            executor.spin_once(timeout_sec=SPIN_STEP)
+            graph.start('shared_classifier', [sys.executable, str(SHARED_CLASSIFIER),
+                                              *namespaces, '--ros-args', '--params-file',
+                                              str(PARAMS_FILE), '-p', 'autostart:=true'])
+        took = graph.wait_for(lambda: all(r.emotions for r in recorders.values()),
+                              f'a camera got no EmotionArray in {START_TIMEOUT:.0f} s; '
+                              f'logs in {logs}')
         first = time.time()
         print(f'[bench] {layout}, {count} camera(s): all emotions flowing '
-              f'{time.monotonic() - started:.1f} s after start; measuring {duration:.0f} s '
+              f'{took:.1f} s after start; measuring {duration:.0f} s '
               f'(domain {domain_id})', flush=True)
         window_start, end = first + warmup, first + duration
-        cpu_start: dict[str, Optional[float]] = {}
-        bench_start = 0.0
-        while time.time() < end:
-            check_alive()
-            executor.spin_once(timeout_sec=SPIN_STEP)
-            if not cpu_start and time.time() >= window_start:
-                cpu_start = {n.name: _cpu_seconds(n.pid) for n in nodes}
-                bench_start = time.process_time()
-        cpu_end = {n.name: _cpu_seconds(n.pid) for n in nodes}
-        bench_cpu = time.process_time() - bench_start
-    finally:
-        stopped = stop_all(nodes)
-        if executor is not None:
-            executor.shutdown()
-        for recorder in recorders.values():
-            recorder.destroy_node()
-        rclpy.try_shutdown(context=context)
-    window = max(end - window_start, 1e-9)
-    cpu = {name: None if cpu_start.get(name) is None or cpu_end[name] is None
-           else 100.0 * (cpu_end[name] - cpu_start[name]) / window for name in cpu_end}
-    cpu['bench (this process)'] = 100.0 * bench_cpu / window
-    raw = {ns: {'images': r.images, 'faces': r.faces, 'emotions': r.emotions,
-                'window_start': window_start, 'end': end} for ns, r in recorders.items()}
-    return {'raw': raw, 'cpu_percent': cpu, 'stop': stopped}
+        cpu = graph.measure(window_start, end)['cpu_percent']
+    raw = {ns: window_records(r, window_start, end) for ns, r in recorders.items()}
+    return {'raw': raw, 'cpu_percent': cpu, 'stop': graph.stopped}
 
 
 def camera_figures(run: dict[str, Any], layout: str) -> dict[str, Any]:
@@ -179,7 +131,7 @@ def camera_figures(run: dict[str, Any], layout: str) -> dict[str, Any]:
     shared = cpu.get('shared_classifier') if layout == 'shared' else None
     cameras = {}
     for namespace, raw in sorted(run['raw'].items()):
-        result = analyse(raw, SCENARIOS['one'])
+        result = stamp_figures(raw, expected_faces=1)
         name = namespace.lstrip('/')
         processes = [cpu.get(f'{name}/{node}') for node in
                      ('camera', 'face_tracker', 'emotion_classifier')]
@@ -209,10 +161,9 @@ def batching_bound(faces: int, repeats: int = BATCH_REPEATS) -> dict[str, float]
     import cv2
     import numpy as np
 
-    from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.model.classifier import EmotionClassifier
     from emotion_ros.core.config import EmotionConfig
     from emotion_ros.nodes.emotion_classifier_node import resolve_model_path
-    from bench_pipeline import load_params, MEDIA
 
     config = EmotionConfig.from_values(load_params())
     classifier = EmotionClassifier.load(resolve_model_path(config.model))
@@ -252,14 +203,14 @@ def print_table(results: dict[str, Any]) -> None:
             e2e = cam['end_to_end_ms']
             print(f'| {result["layout"]:<9} | {result["count"]:>7} | {namespace:<6} | '
                   f'{cam["emotions_rate_hz"]:>11.1f} | {100 * cam["frames_with_emotions"]:>12.1f}'
-                  f'% | {_fmt(e2e["median"]):>13} | {_fmt(e2e["p95"]):>10} | '
-                  f'{_fmt(cam["cpu_percent"], 0):>16} |')
+                  f'% | {fmt(e2e["median"]):>13} | {fmt(e2e["p95"]):>10} | '
+                  f'{fmt(cam["cpu_percent"], 0):>16} |')
     print('\nCPU of all nodes (100% = one core): ' + ', '.join(
         f'{k} {v["cpu_percent_all_nodes"]:.0f}%' for k, v in results.items() if 'error' not in v))
 
 
 def check_spec(results: dict[str, Any]) -> Optional[str]:
-    """Return the verdict on the issue's target for 2 cameras (None when not run)."""
+    """Return the verdict on the target for 2 cameras (None when not run)."""
     lines = []
     for key, result in results.items():
         if result.get('count') != SPEC['cameras'] or 'error' in result:
@@ -269,7 +220,7 @@ def check_spec(results: dict[str, Any]) -> Optional[str]:
         lines.append(f'{key}: {"ok" if ok else "FAIL"}')
     if not lines:
         return None
-    return (f'spec (issue 9: {SPEC["cameras"]} cameras >= {SPEC["rate"]:.0f} Hz each, p95 <= '
+    return (f'spec ({SPEC["cameras"]} cameras >= {SPEC["rate"]:.0f} Hz each, p95 <= '
             f'{SPEC["p95"]:.0f} ms): ' + '; '.join(lines))
 
 
@@ -300,7 +251,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if options.duration <= options.warmup or min(options.cameras) < 1:
         print('--duration must exceed --warmup and camera counts be >= 1', file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_signals()
     warn_if_stale()
     report: dict[str, Any] = {'machine_start': machine_info(), 'runs': {}, 'batching': []}
     workdir = Path(tempfile.mkdtemp(prefix='bench_cameras_'))
@@ -310,7 +261,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         for count in options.cameras:
             for layout in options.layouts:
                 key = f'{layout} x{count}'
-                domain_id = options.domain_id or random.choice(DOMAIN_IDS)
+                domain_id = pick_domain_id(options.domain_id)
                 try:
                     run = run_cameras(count, layout, folder, workdir, options.duration,
                                       options.warmup, domain_id)

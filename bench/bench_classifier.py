@@ -69,7 +69,7 @@ def _row(name: str, batch: int, times: list[float]) -> str:
 def _still_faces() -> list[tuple]:
     """Return (name, expected label, BGR image, largest detected box) for each labelled still."""
     import cv2
-    from emotion_ros.core.detection import make_detector
+    from emotion_ros.core.faces.detection import make_detector
 
     detector = make_detector()
     out = []
@@ -87,8 +87,8 @@ def _still_faces() -> list[tuple]:
 
 def bench(calls: int, predict_calls: int) -> None:
     """Print the timing table (milliseconds)."""
-    from emotion_ros.core.classifier import EmotionClassifier
-    from emotion_ros.core.preprocessing import crop_face, preprocess_faces
+    from emotion_ros.core.model.classifier import EmotionClassifier
+    from emotion_ros.core.emotion.preprocessing import crop_face, preprocess_faces
     import numpy as np
 
     stills = _still_faces()
@@ -136,8 +136,8 @@ def bench(calls: int, predict_calls: int) -> None:
 
 def sweep_margins() -> None:
     """Print the stills' predictions for each crop margin and both model files."""
-    from emotion_ros.core.classifier import EmotionClassifier
-    from emotion_ros.core.preprocessing import crop_face
+    from emotion_ros.core.model.classifier import EmotionClassifier
+    from emotion_ros.core.emotion.preprocessing import crop_face
     import numpy as np
 
     stills = _still_faces()

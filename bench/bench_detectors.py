@@ -24,9 +24,9 @@ and the four labelled stills (1 face each), and every frame of the four videos
 (``single_face.mp4``, ``WolfgangLanger_Pexels.mp4``, ``no_face.mp4``, ``face_noface.mov``).
 
 A found box is true when it matches a reference face one-to-one with IoU >= 0.5; the others
-are false boxes. The reference faces (bench/data/reference_faces.json) are the boxes of
-libfacedetection's CNN (yuface 2023.5.1, the former default, at full resolution), checked by
-eye on the stills and on the frames where the detectors disagree.
+are false boxes. The reference faces (bench/data/reference_faces.json) are the boxes of the
+former libfacedetection detector (its CNN, version 2023.5.1, then the default, at full
+resolution), checked by eye on the stills and on the frames where the detectors disagree.
 
 Per detector and input it prints boxes found, true, false, reference faces, recall, frames
 exactly right, and median and 95th-percentile ms per frame; then a summary with ms per
@@ -112,7 +112,7 @@ def load_inputs() -> list[tuple[str, list[np.ndarray]]]:
     :returns: (label, frames) per input.
     :raises SystemExit: when a media file is missing.
     """
-    from emotion_ros.core.sources import open_source
+    from emotion_ros.core.frames.sources import open_source
 
     inputs = []
     for label, name in STILLS:
@@ -153,7 +153,7 @@ def count_true(found: np.ndarray, reference: np.ndarray) -> int:
     :param reference: (M, 4) boxes.
     :returns: number of true detections.
     """
-    from emotion_ros.core.tracking import iou_batch
+    from emotion_ros.core.faces.tracking import iou_batch
 
     if not len(found) or not len(reference):
         return 0
@@ -211,7 +211,7 @@ def rss_child(setup: int, calls: int, seconds: float) -> int:
     :returns: process exit code.
     """
     from emotion_ros.core.config import DetectorConfig
-    from emotion_ros.core.detection import make_detector
+    from emotion_ros.core.faces.detection import make_detector
 
     detector = make_detector(DetectorConfig(**DETECTOR_SETUPS[setup][1]))
     frame = fit_frame(cv2.imread(str(MEDIA / 'multi_face.jpg')))
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rss_child >= 0:
         return rss_child(args.rss_child, args.rss_calls, args.rss_seconds)
     from emotion_ros.core.config import DetectorConfig
-    from emotion_ros.core.detection import make_detector
+    from emotion_ros.core.faces.detection import make_detector
 
     inputs = load_inputs()
     references = load_references()

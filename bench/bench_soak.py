@@ -16,7 +16,7 @@
 """
 Soak the live pipeline: the three nodes for N minutes at 30 Hz; memory and latency must stay flat.
 
-Per scenario (one face, five faces: the looping 640x480 folders of ``bench_pipeline.py``) the
+Per scenario (one face, five faces: the looping 640x480 folders of ``harness.sources``) the
 camera, face tracker and classifier run as separate processes with ``config/emotion.yaml``
 (the commands of ``emotion_run``) on an isolated ``ROS_DOMAIN_ID``. From the first
 ``EmotionArray`` on, this process samples every node's RSS and CPU from /proc every 15 s, and
@@ -33,7 +33,6 @@ Run (after ``source scripts/env.sh``):
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
-import random
 import shutil
 import signal
 import sys
@@ -41,7 +40,12 @@ import tempfile
 import time
 from typing import Any, Optional
 
-import bench_pipeline as pipeline
+from harness.graph import NodeGraph, PARAMS_FILE, pick_domain_id, START_TIMEOUT
+from harness.processes import BenchError, stop_on_signals
+from harness.report import finish_report, fmt, machine_info, parse_node_env, summary
+from harness.report import warn_if_stale
+from harness.sampling import sample_processes
+from harness.sources import prepare_sources, Scenario, SCENARIOS
 
 DEFAULT_MINUTES = 10  # soak length per scenario, min
 MINUTE = 60.0  # one latency bucket, s
@@ -49,7 +53,6 @@ SAMPLE_PERIOD = 15.0  # RSS and CPU sampling period, s
 RSS_GROWTH_LIMIT = 5.0  # allowed RSS growth of a node after the first minute, MB
 P95_GROWTH_LIMIT = 0.20  # allowed rise of the last minute's p95 over the first minute's
 IMAGE_SUBSCRIBERS = 2  # image_raw subscribers the camera waits for: tracker and classifier
-MIB = 1024 * 1024  # bytes per MB
 
 
 @dataclass
@@ -99,31 +102,7 @@ def make_listener(context: Any, start: list[float], buckets: list[MinuteBucket])
     return Listener()
 
 
-def sample_processes(nodes: list[Any], previous: dict[str, Optional[float]],
-                     elapsed: float) -> dict[str, Any]:
-    """
-    Read every node's RSS and CPU time from /proc.
-
-    :param nodes: the node processes.
-    :param previous: CPU seconds per node at the previous sample (updated in place).
-    :param elapsed: wall time since the previous sample, s (0: no CPU figure yet).
-    :returns: ``{'rss_mb': {node: MB}, 'cpu_percent': {node: % of one core}}``.
-    """
-    from emotion_ros.core.proc_stats import cpu_seconds, rss_bytes
-
-    rss, cpu = {}, {}
-    for node in nodes:
-        memory = rss_bytes(node.pid)
-        rss[node.name] = None if memory is None else memory / MIB
-        used = cpu_seconds(node.pid)
-        before = previous.get(node.name)
-        cpu[node.name] = (None if elapsed <= 0.0 or used is None or before is None
-                          else 100.0 * (used - before) / elapsed)
-        previous[node.name] = used
-    return {'rss_mb': rss, 'cpu_percent': cpu}
-
-
-def run_soak(scenario: 'pipeline.Scenario', folder: Path, workdir: Path, minutes: int,
+def run_soak(scenario: Scenario, folder: Path, workdir: Path, minutes: int,
              domain_id: int, node_env: dict[str, str]) -> dict[str, Any]:
     """
     Start the three nodes, soak for ``minutes``, stop everything.
@@ -135,13 +114,8 @@ def run_soak(scenario: 'pipeline.Scenario', folder: Path, workdir: Path, minutes
     :param domain_id: ROS_DOMAIN_ID of this run.
     :param node_env: extra environment variables for the nodes.
     :returns: the RSS/CPU samples and the per-minute latency buckets.
-    :raises bench_pipeline.BenchError: when a node dies or no EmotionArray arrives in time.
+    :raises harness.processes.BenchError: when a node dies or no EmotionArray arrives in time.
     """
-    import rclpy
-    from rclpy.context import Context
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.signals import SignalHandlerOptions
-
     from emotion_ros.graph import NodeSpec
     from emotion_ros.tools.runner import node_command
 
@@ -153,65 +127,36 @@ def run_soak(scenario: 'pipeline.Scenario', folder: Path, workdir: Path, minutes
         NodeSpec('emotion_classifier_node', 'emotion_classifier'),
     ]
     logs = workdir / 'logs' / scenario.source
-    logs.mkdir(parents=True, exist_ok=True)
-    env = pipeline.child_env(domain_id, logs / 'ros_home', node_env)
-    context = Context()
-    rclpy.init(context=context, domain_id=domain_id,
-               signal_handler_options=SignalHandlerOptions.NO)
-    nodes: list[pipeline.NodeProcess] = []
-    executor = None
     start = [0.0]
     buckets = [MinuteBucket() for _ in range(minutes)]
     samples: list[dict[str, Any]] = []
-    try:
-        listener = make_listener(context, start, buckets)
-        executor = SingleThreadedExecutor(context=context)
-        executor.add_node(listener)
+    with NodeGraph.isolated(logs, domain_id, node_env) as graph:
+        graph.add_ros_node(make_listener(graph.context, start, buckets))
         for spec in specs:
-            nodes.append(pipeline.NodeProcess(
-                spec.name, node_command(spec, str(pipeline.PARAMS_FILE)), env,
-                logs / f'{spec.name}.log'))
-
-        def check_alive() -> None:
-            for node in nodes:
-                if not node.alive():
-                    raise pipeline.BenchError(
-                        f'{node.name} exited with {node.process.returncode}; log '
-                        f'{node.log_path}:\n{node.log_tail()}')
-
-        deadline = time.monotonic() + pipeline.START_TIMEOUT
-        while not start[0]:
-            check_alive()
-            if time.monotonic() > deadline:
-                raise pipeline.BenchError(f'no EmotionArray within '
-                                          f'{pipeline.START_TIMEOUT:.0f} s; logs in {logs}')
-            executor.spin_once(timeout_sec=pipeline.SPIN_STEP)
+            graph.start(spec.name, node_command(spec, str(PARAMS_FILE), autostart=True))
+        graph.wait_for(lambda: bool(start[0]),
+                       f'no EmotionArray within {START_TIMEOUT:.0f} s; logs in {logs}')
         print(f'[soak] {scenario.name}: first EmotionArray; soaking {minutes} min '
               f'(domain {domain_id})', flush=True)
-        end = start[0] + minutes * MINUTE
         cpu_before: dict[str, Optional[float]] = {}
-        next_sample, last_sample = start[0], 0.0
-        while True:
+        clock = {'next': start[0], 'last': 0.0}
+
+        def sample_when_due() -> None:
             now = time.time()
-            if now >= next_sample:
-                sample = sample_processes(nodes, cpu_before,
-                                          now - last_sample if last_sample else 0.0)
-                sample['t'] = now - start[0]
-                samples.append(sample)
-                last_sample, next_sample = now, next_sample + SAMPLE_PERIOD
-                rss = ', '.join(f'{k} {pipeline._fmt(v, 1)}' for k, v in sample['rss_mb'].items())
-                print(f'[soak] t={sample["t"]:5.0f} s  RSS MB: {rss}', flush=True)
-            if now >= end:
-                break
-            check_alive()
-            executor.spin_once(timeout_sec=pipeline.SPIN_STEP)
-    finally:
-        stopped = pipeline.stop_all(nodes)
-        if executor is not None:
-            executor.shutdown()
-        rclpy.try_shutdown(context=context)
-    return {'samples': samples, 'buckets': buckets, 'stop': stopped, 'domain_id': domain_id,
-            'nodes': [spec.name for spec in specs]}
+            if now < clock['next']:
+                return
+            sample = sample_processes(graph.nodes, cpu_before,
+                                      now - clock['last'] if clock['last'] else 0.0)
+            sample['t'] = now - start[0]
+            samples.append(sample)
+            clock['last'], clock['next'] = now, clock['next'] + SAMPLE_PERIOD
+            rss = ', '.join(f'{k} {fmt(v, 1)}' for k, v in sample['rss_mb'].items())
+            print(f'[soak] t={sample["t"]:5.0f} s  RSS MB: {rss}', flush=True)
+
+        graph.run_until(start[0] + minutes * MINUTE, sample_when_due)
+        sample_when_due()
+    return {'samples': samples, 'buckets': buckets, 'stop': graph.stopped,
+            'domain_id': domain_id, 'nodes': [spec.name for spec in specs]}
 
 
 def analyse(raw: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +169,7 @@ def analyse(raw: dict[str, Any]) -> dict[str, Any]:
     """
     minutes = []
     for index, bucket in enumerate(raw['buckets']):
-        spread = pipeline.summary(bucket.latencies)
+        spread = summary(bucket.latencies)
         count = len(bucket.latencies)
         minutes.append({'minute': index + 1, 'emotions_hz': count / MINUTE,
                         'faces_per_array': bucket.faces / count if count else None,
@@ -256,7 +201,6 @@ def analyse(raw: dict[str, Any]) -> dict[str, Any]:
 
 def print_report(name: str, result: dict[str, Any]) -> None:
     """Print one scenario's tables and verdicts."""
-    fmt = pipeline._fmt
     print(f'\n=== soak: {name} ===')
     print('\n| minute | emotions Hz | faces/array | end to end median ms | p95 ms |')
     print('|-------:|------------:|------------:|---------------------:|-------:|')
@@ -280,11 +224,6 @@ def print_report(name: str, result: dict[str, Any]) -> None:
     verdict = 'PASS' if not result['failures'] else 'FAIL: ' + '; '.join(result['failures'])
     print(f'verdict: {verdict}')
     print(f'node exit codes: {result["stop"]["exit_codes"]}', flush=True)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    """Turn SIGTERM and SIGHUP into KeyboardInterrupt so the same clean-up runs."""
-    raise KeyboardInterrupt(f'signal {signum}')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,31 +256,29 @@ def main(argv: Optional[list[str]] = None) -> int:
     if options.minutes < 1:
         print('--minutes must be at least 1', file=sys.stderr)
         return 2
-    try:
-        node_env = dict(item.split('=', 1) for item in options.node_env)
-    except ValueError:
+    node_env = parse_node_env(options.node_env)
+    if node_env is None:
         print('--node-env takes NAME=VALUE', file=sys.stderr)
         return 2
     if options.minutes < 2:
         print('[soak] note: with 1 minute there is nothing after the first minute to compare',
               flush=True)
     scenarios = {'one': ['one'], 'five': ['five'], 'both': ['one', 'five']}[options.scenario]
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGHUP, _interrupt)
-    pipeline.warn_if_stale('soak')
-    report: dict[str, Any] = {'machine_start': pipeline.machine_info(), 'minutes':
+    stop_on_signals(signal.SIGTERM, signal.SIGHUP)
+    warn_if_stale('soak')
+    report: dict[str, Any] = {'machine_start': machine_info(), 'minutes':
                               options.minutes, 'scenarios': {}}
     workdir = Path(tempfile.mkdtemp(prefix='bench_soak_'))
     code = 0
     try:
-        folders = pipeline.prepare_sources(workdir)
+        folders = prepare_sources(workdir)
         for key in scenarios:
-            scenario = pipeline.SCENARIOS[key]
-            domain_id = options.domain_id or random.choice(pipeline.DOMAIN_IDS)
+            scenario = SCENARIOS[key]
+            domain_id = pick_domain_id(options.domain_id)
             try:
                 raw = run_soak(scenario, folders[key], workdir, options.minutes, domain_id,
                                node_env)
-            except pipeline.BenchError as error:
+            except BenchError as error:
                 print(f'[soak] {scenario.name}: {error}', file=sys.stderr)
                 report['scenarios'][scenario.name] = {'error': str(error)}
                 code = 1
@@ -359,7 +296,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f'[soak] frames and node logs kept in {workdir}')
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    pipeline.finish_report(report, options.json, 'soak')
+    finish_report(report, options.json, 'soak')
     return code
 
 

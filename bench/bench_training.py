@@ -63,7 +63,7 @@ def bench_training(arch: str, steps: int, seed: int = 0) -> Dict[str, float]:
     """
     import keras
 
-    from emotion_ros.core.model_card import InputSpec
+    from emotion_ros.core.model.model_card import InputSpec
     from emotion_ros.training.architectures import build_model, compile_model, INPUT_SHAPE
     from emotion_ros.training.pipeline import make_augmenter, make_dataset, prepare_inputs
 

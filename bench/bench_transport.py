@@ -16,12 +16,12 @@
 """
 Benchmark raw against compressed images: codec cost, and the pipeline on one or two hosts.
 
-1. Codec, in this process, on the one-face frames of ``bench_pipeline.py`` (640x480): bytes per
+1. Codec, in this process, on the one-face frames of ``harness.sources`` (640x480): bytes per
    frame on the wire (the serialised message), encode and decode time for raw ``bgr8`` and for
    JPEG/PNG as ``image_raw/compressed``.
 2. Live runs at 30 Hz, for each image transport (``raw``, ``compressed``): the camera replays
    the frames, looping; the tracker, the classifier and a stamp probe
-   (``emotion_ros.tools.stamp_probe``) receive them
+   (``bench/harness/stamp_probe.py``) receive them
    - on one host (shared memory, ``config/fastdds.xml``), and
    - on "two hosts": the camera in one network namespace, the rest in another, joined by a veth
      pair, DDS over UDP only (``config/fastdds_udp.xml``); needs root;
@@ -37,20 +37,21 @@ Run as root after ``source scripts/env.sh``: ``python bench/bench_transport.py [
 
 import argparse
 from collections.abc import Sequence
+from contextlib import ExitStack
 import json
 from pathlib import Path
-import random
 import shutil
-import signal
 import sys
 import tempfile
 import time
 from typing import Any, Optional
 
-from bench_pipeline import _cpu_seconds, _fmt, _interrupt, BenchError, CAMERA_RATE, child_env
-from bench_pipeline import DOMAIN_IDS, finish_report, machine_info, NodeProcess
-from bench_pipeline import PARAMS_FILE, prepare_sources, REPO_ROOT, stop_all, summary
-from bench_pipeline import warn_if_stale
+from harness import stamp_probe
+from harness.graph import NodeGraph, PARAMS_FILE, pick_domain_id
+from harness.netns import NetnsUnavailable, udp_only_env, veth_link
+from harness.processes import BenchError, child_env, REPO_ROOT, stop_on_signals
+from harness.report import finish_report, fmt, machine_info, summary, warn_if_stale
+from harness.sources import CAMERA_RATE, prepare_sources
 
 DEFAULT_DURATION = 25.0  # camera running time per live run, s
 DEFAULT_WARMUP = 5.0  # start of each run left out of the statistics, s
@@ -84,7 +85,7 @@ def measure_codec(folder: Path, frames: int = CODEC_FRAMES) -> dict[str, Any]:
     from rclpy.serialization import serialize_message
 
     from emotion_ros.conversions import bgr_to_compressed, bgr_to_imgmsg
-    from emotion_ros.nodes.image_input import to_bgr
+    from emotion_ros.conversions import to_bgr
 
     images = [cv2.imread(str(p)) for p in sorted(folder.iterdir())[:frames]]
     variants = [('raw bgr8', lambda f: bgr_to_imgmsg(f))]
@@ -116,8 +117,8 @@ def print_codec(result: dict[str, Any]) -> None:
     for name, r in result.items():
         size = r['bytes']['median']
         print(f'| {name} | {size:,.0f} | {size * 8 * CAMERA_RATE / 1e6:.1f} | '
-              f'{_fmt(r["encode_ms"]["median"], 2)} ({_fmt(r["encode_ms"]["p95"], 2)}) | '
-              f'{_fmt(r["decode_ms"]["median"], 2)} ({_fmt(r["decode_ms"]["p95"], 2)}) |')
+              f'{fmt(r["encode_ms"]["median"], 2)} ({fmt(r["encode_ms"]["p95"], 2)}) | '
+              f'{fmt(r["decode_ms"]["median"], 2)} ({fmt(r["decode_ms"]["p95"], 2)}) |')
 
 
 # ---------------------------------------------------------------- live runs
@@ -135,18 +136,16 @@ def run_live(transport: str, hosts: str, folder: Path, workdir: Path, duration: 
     :param folder: the frames the camera replays.
     :param workdir: scratch folder for logs and the probe's output.
     :param duration: camera running time, s.
-    :param link: the :class:`~emotion_ros.tools.netns.VethLink` (None for one host).
+    :param link: the :class:`~harness.netns.VethLink` (None for one host).
     :param shaping: tc qdisc spec on the link (None: clean link).
     :param domain_id: ROS_DOMAIN_ID of the run.
     :returns: records, counter samples, CPU per node, exit codes.
     :raises BenchError: when a node dies or the camera never starts.
     """
     from emotion_ros.graph import NodeSpec
-    from emotion_ros.tools.netns import udp_only_env
     from emotion_ros.tools.runner import node_command
 
     logs = workdir / f'{hosts}_{transport}_{"pipeline" if pipeline else "link"}'
-    logs.mkdir(parents=True)
     env = child_env(domain_id, logs / 'ros_home')
     camera_prefix, remote_prefix = [], []
     if link is not None:
@@ -156,58 +155,41 @@ def run_live(transport: str, hosts: str, folder: Path, workdir: Path, duration: 
         if shaping:
             link.shape(shaping)
     out = logs / 'probe.json'
-    nodes: list[NodeProcess] = []
     samples: list[tuple[float, Optional[int], dict[str, Optional[float]], Optional[int]]] = []
-    try:
+    with NodeGraph(logs, env) as graph:
         probe_image = [] if pipeline else ['--image-transport', transport]
-        nodes.append(NodeProcess('probe', remote_prefix + [
-            sys.executable, '-m', 'emotion_ros.tools.stamp_probe', '--out', str(out),
-            *probe_image], env, logs / 'probe.log'))
+        graph.start('probe', remote_prefix + stamp_probe.command(out, *probe_image))
         specs = (NodeSpec('face_tracker_node', 'face_tracker', {'image_transport': transport}),
                  NodeSpec('emotion_classifier_node', 'emotion_classifier',
                           {'image_transport': transport}))
         for spec in specs if pipeline else ():
-            nodes.append(NodeProcess(spec.name, remote_prefix + node_command(
-                spec, str(PARAMS_FILE)), env, logs / f'{spec.name}.log'))
+            graph.start(spec.name, remote_prefix + node_command(
+                spec, str(PARAMS_FILE), autostart=True))
         camera = NodeSpec('camera_node', 'camera', {
             'source': str(folder), 'loop': True, 'framerate': CAMERA_RATE,
             'publish_compressed': transport == 'compressed',
             'wait_for_subscribers': PIPELINE_IMAGE_SUBSCRIBERS if pipeline else 1})
-        nodes.append(NodeProcess('camera', camera_prefix + node_command(
-            camera, str(PARAMS_FILE)), env, logs / 'camera.log'))
+        graph.start('camera', camera_prefix + node_command(
+            camera, str(PARAMS_FILE), autostart=True))
         # Ready lines of the nodes (the camera then waits for both image subscriptions).
         ready = {'face_tracker': 'tracking faces with', 'emotion_classifier': 'classes:',
                  'camera': 'publishing', 'probe': 'recording'}
-        deadline = time.monotonic() + START_TIMEOUT
-        while not all(ready[n.name] in n.log_path.read_text(errors='replace')
-                      for n in nodes if n.name in ready):
-            _check_alive(nodes)
-            if time.monotonic() > deadline:
-                raise BenchError(f'the nodes did not start in {START_TIMEOUT:.0f} s; logs '
-                                 f'{logs}')
-            time.sleep(0.2)
-        end = time.monotonic() + duration
-        while time.monotonic() < end:
-            _check_alive(nodes)
+        graph.wait_for(lambda: all(ready[n.name] in n.log_path.read_text(errors='replace')
+                                   for n in graph.nodes if n.name in ready),
+                       f'the nodes did not start in {START_TIMEOUT:.0f} s; logs {logs}',
+                       START_TIMEOUT, step=0.2)
+
+        def sample() -> None:
             sent = link.byte_counters()['camera_tx'] if link is not None else None
             drops = link.udp_receive_drops() if link is not None else None
-            samples.append((time.time(), sent, {n.name: _cpu_seconds(n.pid) for n in nodes},
-                            drops))
-            time.sleep(SAMPLE_PERIOD)
-    finally:
-        stopped = stop_all(nodes)
-        left = link.pids() if link is not None else []
+            samples.append((time.time(), sent, graph.cpu_seconds(), drops))
+
+        graph.run_until(time.monotonic() + duration, sample, SAMPLE_PERIOD, time.monotonic)
+    left = link.pids() if link is not None else []
     if not out.exists():
         raise BenchError(f'the probe wrote nothing; logs in {logs}')
-    return {'records': json.loads(out.read_text()), 'samples': samples, 'stop': stopped,
+    return {'records': json.loads(out.read_text()), 'samples': samples, 'stop': graph.stopped,
             'left_in_namespaces': left}
-
-
-def _check_alive(nodes: Sequence[NodeProcess]) -> None:
-    for node in nodes:
-        if not node.alive():
-            raise BenchError(f'{node.name} exited with {node.process.returncode}:\n'
-                             f'{node.log_tail()}')
 
 
 def analyse(raw: dict[str, Any], warmup: float) -> dict[str, Any]:
@@ -275,16 +257,15 @@ def print_live(results: dict[str, dict[str, Any]]) -> None:
         else:
             delivered, latency = r['frames_with_emotions'], r['latency_ms']['stamp->emotions']
             what = 'emotions'
-        cpu = '/'.join(_fmt(r['cpu_percent'].get(n), 0)
+        cpu = '/'.join(fmt(r['cpu_percent'].get(n), 0)
                        for n in ('camera', 'face_tracker', 'emotion_classifier'))
         print(f'| {hosts} | {transport} | {kind} | {100 * delivered:.1f}% ({what}) | '
-              f'{_fmt(latency["median"])}/{_fmt(latency["p95"])} | {_fmt(r["link_mbit_s"])} | '
-              f'{_fmt(r["udp_receive_buffer_drops_per_s"], 0)} | {cpu} |')
+              f'{fmt(latency["median"])}/{fmt(latency["p95"])} | {fmt(r["link_mbit_s"])} | '
+              f'{fmt(r["udp_receive_buffer_drops_per_s"], 0)} | {cpu} |')
 
 
 def _shaping(link: Any, rate: str) -> tuple[list[str], str]:
     """Return the qdisc to shape the link with, and its description (netem, else tbf)."""
-    from emotion_ros.tools.netns import NetnsUnavailable
     try:
         link.shape(NETEM)
         return list(NETEM), 'netem ' + ' '.join(NETEM[1:])
@@ -315,16 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the codec section and the live runs; print (and save) the figures."""
-    from contextlib import ExitStack
-
-    from emotion_ros.tools.netns import NetnsUnavailable, veth_link
     options = build_parser().parse_args(argv)
     hosts = [h for h in options.hosts.split(',') if h]
     if set(hosts) - set(HOSTS) or options.duration <= options.warmup + SETTLE:
         print(f'--hosts takes {",".join(HOSTS)}; --duration must exceed --warmup + {SETTLE}',
               file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_signals()
     warn_if_stale()
     report: dict[str, Any] = {'machine_start': machine_info(), 'live': {}}
     workdir = Path(tempfile.mkdtemp(prefix='bench_transport_'))
@@ -353,7 +331,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         try:
                             raw = run_live(transport, host, folder, workdir, options.duration,
                                            None if host == 'one' else link, shaping,
-                                           random.choice(DOMAIN_IDS), kind == 'pipeline')
+                                           pick_domain_id(), kind == 'pipeline')
                             report['live'][name] = analyse(raw, options.warmup)
                         except BenchError as error:
                             print(f'[bench] {name}: {error}', file=sys.stderr)

@@ -21,7 +21,8 @@ single-threaded executor, so the cameras share one interpreter, one CPU thread a
 overhead instead of each running its own classifier process. Cross-camera batching would save
 at most the per-call inference overhead, which bench_cameras.py measures in-process.
 
-Run: ``python bench/shared_classifier.py /cam1 /cam2 --ros-args --params-file PARAMS.yaml``.
+Run: ``python bench/shared_classifier.py /cam1 /cam2 --ros-args --params-file PARAMS.yaml
+-p autostart:=true``.
 """
 
 import sys
@@ -34,15 +35,18 @@ from rclpy.utilities import remove_ros_args
 
 def classifier_in(namespace: str) -> Node:
     """Return an EmotionClassifierNode created in ``namespace``."""
+    from rclpy.lifecycle import LifecycleNode
+
     from emotion_ros.nodes.emotion_classifier_node import EmotionClassifierNode
 
-    class InNamespace(Node):
-        """Puts the namespace into the Node constructor the classifier node calls."""
+    class InNamespace(LifecycleNode):
+        """Puts the namespace into the LifecycleNode constructor the classifier node calls."""
 
         def __init__(self, node_name: str, **kwargs) -> None:
             super().__init__(node_name, namespace=namespace, **kwargs)
 
-    # MRO: EmotionClassifierNode's super().__init__(name) reaches InNamespace, then Node.
+    # MRO: ManagedNode's super().__init__(name) reaches InNamespace, then LifecycleNode (which
+    # calls Node.__init__ by name, so the namespace must be given to it, not to Node).
     shared = type('SharedEmotionClassifier', (EmotionClassifierNode, InNamespace), {})
     return shared()
 
@@ -60,11 +64,17 @@ def main() -> int:
         for namespace in namespaces:
             nodes.append(classifier_in(namespace))
             executor.add_node(nodes[-1])
+        # Lifecycle nodes: with -p autostart:=true each configures and activates itself, as
+        # node_main does for a node in its own process.
+        if not all(node.autostart_if_asked() for node in nodes):
+            return 1
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        executor.shutdown(timeout_sec=0.0)
         for node in nodes:
+            node.teardown()  # release what it holds first, as node_main does
             node.destroy_node()
         rclpy.try_shutdown()
     return 0
