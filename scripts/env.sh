@@ -30,6 +30,17 @@ if emotion_layout "$_EMOTION_ROOT"; then
   if [ "$ROS_DISTRO" != kilted ]; then
     export FASTRTPS_DEFAULT_PROFILES_FILE="${FASTRTPS_DEFAULT_PROFILES_FILE:-$FASTDDS_DEFAULT_PROFILES_FILE}"
   fi
+  # The wheels' shared libraries on LD_LIBRARY_PATH here, once: otherwise every Python start
+  # in the venv re-executes itself to set it (ros-wheels-bootstrapper), which costs 40-100 ms
+  # per process and doubles the start-up window in which a stop signal meets a bare interpreter.
+  # This venv's libraries go first, even if another distro's env.sh was sourced before.
+  _emotion_libs="$VIRTUAL_ENV/lib"
+  for _emotion_dir in "$VIRTUAL_ENV"/lib/python3.*/site-packages/ros_*.libs; do
+    [ -d "$_emotion_dir" ] && _emotion_libs="$_emotion_libs:$_emotion_dir"
+  done
+  export LD_LIBRARY_PATH="$_emotion_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export _ROS_WHEELS_BOOTSTRAP_COMPLETE=1
+  unset _emotion_libs _emotion_dir
   export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
   export ROS_HOME="${ROS_HOME:-$_EMOTION_ROOT/log/ros}"
 fi

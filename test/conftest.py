@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from ros_helpers import allocate_domain_id, ros_env
+from ros_helpers import allocate_domain_id, release_domain_id, ros_env
 
 
 @pytest.fixture
@@ -34,6 +34,7 @@ def ros_domain(tmp_path) -> Iterator[int]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    release_domain_id(domain_id)
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def write_onnx_model(path: Path, labels: Sequence[str] = FERPLUS_LABELS,
     import onnx
     from onnx import helper, numpy_helper, TensorProto
 
-    from emotion_ros.core.model_card import card_path_for, InputSpec, ModelCard, save_card
+    from emotion_ros.core.model.model_card import card_path_for, InputSpec, ModelCard, save_card
 
     shape = [channels, size, size] if channels_first else [size, size, channels]
     batch_dim = batch if batch is not None else 'N'

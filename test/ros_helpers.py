@@ -15,24 +15,64 @@
 """Helpers for tests that run real nodes over real DDS."""
 
 from collections.abc import Callable, Sequence
+import fcntl
+import importlib
 import itertools
 import os
 from pathlib import Path
 import subprocess
 import sys
+import tempfile
 import time
+from types import ModuleType
+from typing import Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Domain ids 1..100 are safe on Linux; spread by pid so concurrent runs rarely collide.
+# The benches and their harness (bench/harness/: processes, netns, stamp_probe, ...).
+BENCH_DIR = REPO_ROOT / 'bench'
+# Domain ids 1..100 are safe on Linux. A test holds a lock file on its id, so test runs at the
+# same time on one machine (CI runs both distros at once) never share a domain.
 _DOMAIN_COUNTER = itertools.count()
 DOMAIN_ID_SPAN = 100
+DOMAIN_LOCK_DIR = Path(tempfile.gettempdir()) / 'emotion_ros_test_domains'
+_HELD_DOMAINS: dict[int, int] = {}  # domain id -> open file descriptor of its locked file
 # Bound on one run_with_probe run (s); the 72-frame video takes about 15 s through the graph.
 PROBE_RUN_TIMEOUT = 180.0
 
 
 def allocate_domain_id() -> int:
-    """Return a ROS_DOMAIN_ID for one test, distinct from the other tests of this run."""
-    return 1 + (os.getpid() * 7 + next(_DOMAIN_COUNTER)) % DOMAIN_ID_SPAN
+    """
+    Return a ROS_DOMAIN_ID no other test on this machine holds, and hold it.
+
+    Each process walks the ids from its own pid-based start, so that a released id is not at
+    once taken again; :func:`release_domain_id` gives it back (process exit does too).
+
+    :returns: the domain id, 1..DOMAIN_ID_SPAN.
+    :raises RuntimeError: when every id is held.
+    """
+    DOMAIN_LOCK_DIR.mkdir(exist_ok=True)
+    start = os.getpid() * 7 + next(_DOMAIN_COUNTER)
+    for step in range(DOMAIN_ID_SPAN):
+        domain_id = 1 + (start + step) % DOMAIN_ID_SPAN
+        if domain_id in _HELD_DOMAINS:
+            continue
+        descriptor = os.open(DOMAIN_LOCK_DIR / f'{domain_id}.lock', os.O_CREAT | os.O_RDWR,
+                             0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            continue
+        _HELD_DOMAINS[domain_id] = descriptor
+        return domain_id
+    raise RuntimeError(f'all {DOMAIN_ID_SPAN} test ROS_DOMAIN_IDs are held on this machine')
+
+
+def release_domain_id(domain_id: int) -> None:
+    """Give back a domain id of :func:`allocate_domain_id` (nothing if it is not held)."""
+    descriptor = _HELD_DOMAINS.pop(domain_id, None)
+    if descriptor is not None:
+        os.close(descriptor)
 
 
 def ros_env(domain_id: int, ros_home: Path) -> dict[str, str]:
@@ -54,11 +94,27 @@ def executable(name: str) -> Path:
     return path
 
 
-def start_process(args: Sequence[str], log_path: Path) -> subprocess.Popen:
-    """Start a process with the current environment, its output going to ``log_path``."""
+def bench_module(name: str) -> ModuleType:
+    """Import a module of bench/ (a bench, or ``harness.netns`` and the like) by its name."""
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH_DIR))
+
+
+def start_process(args: Sequence[str], log_path: Path,
+                  env: Optional[dict[str, str]] = None) -> subprocess.Popen:
+    """
+    Start a process, its output going to ``log_path``.
+
+    It stays in the test's process group, so a Ctrl-C of the test run reaches it too.
+
+    :param env: its environment (default: a copy of the current one).
+    """
     log = open(log_path, 'w')  # noqa: SIM115 - closed by the OS when the process ends
     return subprocess.Popen([str(a) for a in args], stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(os.environ), cwd=REPO_ROOT)
+                            env=dict(os.environ) if env is None else env, cwd=REPO_ROOT)
 
 
 def python_script(path: Path, *args: str) -> list[str]:
@@ -84,9 +140,14 @@ def spin_until(executor, predicate: Callable[[], bool], timeout: float) -> bool:
 
 
 def node_process(executable_name: str, log_path: Path, **parameters) -> subprocess.Popen:
-    """Start an emotion_ros node with the package params file and ``parameters`` overrides."""
+    """
+    Start an emotion_ros node with the package params file and ``parameters`` overrides.
+
+    The node configures and activates itself (``autostart``) unless ``autostart=False``.
+    """
     from emotion_ros.graph import NodeSpec
     from emotion_ros.tools.runner import node_command
+    parameters.setdefault('autostart', True)
     spec = NodeSpec(executable_name, executable_name.replace('_node', ''), parameters)
     return start_process(node_command(spec, str(REPO_ROOT / 'config' / 'emotion.yaml')),
                          log_path)

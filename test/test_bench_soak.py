@@ -23,21 +23,15 @@ import sys
 import time
 
 import pytest
-from ros_helpers import REPO_ROOT
+from ros_helpers import BENCH_DIR, bench_module, REPO_ROOT
 
-BENCH_DIR = REPO_ROOT / 'bench'
 START_TIMEOUT = 150.0  # wait for the soak to start (nodes up, first EmotionArray), s
 STOP_TIMEOUT = 30.0  # wait for the bench and its nodes to be gone, s
 NODE_NAMES = ('camera_node', 'face_tracker_node', 'emotion_classifier_node')
 
 
 def _soak_module():
-    sys.path.insert(0, str(BENCH_DIR))
-    try:
-        import bench_soak
-    finally:
-        sys.path.remove(str(BENCH_DIR))
-    return bench_soak
+    return bench_module('bench_soak')
 
 
 def _raw(rss_series: dict[str, list[float]], p95_first: float, p95_last: float,

@@ -155,6 +155,7 @@ def test_compressed_pipeline_gives_the_emotions_of_the_raw_one(rclpy_context,
     from rclpy.qos import QoSProfile
     from sensor_msgs.msg import CameraInfo, CompressedImage
 
+    from emotion_ros import graph
     from emotion_ros.graph import NodeSpec
     from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
     from emotion_ros.tools.runner import node_command
@@ -171,7 +172,8 @@ def test_compressed_pipeline_gives_the_emotions_of_the_raw_one(rclpy_context,
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(node)
     specs = _pipeline('', 'raw') + _pipeline('_c', 'compressed')
-    processes = {s.name: start_process(node_command(s, PARAMS_FILE), tmp_path / f'{s.name}.log')
+    processes = {s.name: start_process(node_command(s, PARAMS_FILE, autostart=True),
+                                       tmp_path / f'{s.name}.log')
                  for s in specs}
     try:
         assert spin_until(executor, lambda: all(s.get_publisher_count() for s in subs),
@@ -179,8 +181,8 @@ def test_compressed_pipeline_gives_the_emotions_of_the_raw_one(rclpy_context,
         # 2 raw + 2 compressed pipeline subscribers + this probe's compressed subscription.
         camera = NodeSpec('camera_node', 'camera', {
             'source': str(MEDIA / 'single_face.mp4'), 'publish_compressed': True,
-            'wait_for_subscribers': 5})
-        processes['camera'] = start_process(node_command(camera, PARAMS_FILE),
+            'wait_for_subscribers': 5, 'start_delay': graph.DISCOVERY_SETTLE})
+        processes['camera'] = start_process(node_command(camera, PARAMS_FILE, autostart=True),
                                             tmp_path / 'camera.log')
         assert spin_until(executor, lambda: processes['camera'].poll() is not None, RUN_TIMEOUT)
         spin_until(executor, lambda: False, 3.0)  # the last frames through both pipelines

@@ -17,12 +17,13 @@
 import array
 
 from builtin_interfaces.msg import Time
+import cv2
 from emotion_ros.conversions import bgr_to_compressed
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.conversions import compressed_to_bgr
 from emotion_ros.conversions import imgmsg_to_bgr
-from emotion_ros.core.compressed import CompressedImageError
-from emotion_ros.core.image_codec import ImageEncodingError
+from emotion_ros.core.frames.compressed_codec import CompressedImageError
+from emotion_ros.core.frames.image_codec import ImageEncodingError
 import numpy as np
 import pytest
 from sensor_msgs.msg import CompressedImage
@@ -137,3 +138,27 @@ def test_compressed_jpeg_message_and_bad_data():
     with pytest.raises(CompressedImageError) as caught:
         compressed_to_bgr(msg)
     assert caught.value.kind == 'truncated'
+
+
+@pytest.mark.parametrize('encoding, max_error', [
+    ('bayer_rggb8', 10.0), ('uyvy', 10.0), ('nv12', 10.0), ('bgra8', 0.0), ('bgr16', 0.0),
+])
+def test_driver_encodings_round_trip_through_messages(encoding, max_error):
+    """What the camera publishes with output_encoding comes back as the frame."""
+    # A smooth picture of saturated colours (noise would be the worst case of subsampling).
+    bgr = cv2.resize(_image(6, 8), (50, 36), interpolation=cv2.INTER_CUBIC)
+    msg = bgr_to_imgmsg(bgr, header=Header(frame_id='f'), encoding=encoding)
+    assert msg.encoding == encoding and msg.is_bigendian == 0
+    rows = 36 * 3 // 2 if encoding == 'nv12' else 36
+    assert len(msg.data) == msg.step * rows
+    back = imgmsg_to_bgr(msg)
+    assert back.shape == bgr.shape
+    assert np.mean(np.abs(back.astype(int) - bgr)) <= max_error
+
+
+def test_big_endian_message_is_read_in_its_byte_order():
+    values = np.array([[0x0102, 0xFF00, 0x8001]], '>u2')
+    msg = Image(height=1, width=3, encoding='mono16', step=6, is_bigendian=1)
+    msg.data = array.array('B', values.tobytes())
+    expected = np.round(values.astype(np.float64) / 257).astype(np.uint8)
+    assert imgmsg_to_bgr(msg)[0, :, 0].tolist() == expected[0].tolist()

@@ -23,7 +23,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Calls before the baseline (model load and first-call allocations settle).
 WARMUP_CALLS = 300
-# Calls measured; yuface (removed) grew 36 KB per call, 100 MB over this many.
+# Calls measured; the removed libfacedetection detector grew 36 KB per call, 100 MB over this many.
 CALLS = 3000
 # Largest RSS growth accepted over CALLS, MiB: allocator noise, not a per-call leak
 # (1 KB per call would already be 2.9 MiB).
@@ -37,7 +37,7 @@ import sys
 import cv2
 import numpy as np
 from emotion_ros.core.config import DetectorConfig
-from emotion_ros.core.detection import make_detector
+from emotion_ros.core.faces.detection import make_detector
 
 
 def rss_kib():

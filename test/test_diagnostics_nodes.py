@@ -17,9 +17,10 @@
 from pathlib import Path
 import subprocess
 
-from emotion_ros.core.diagnostic_report import (KEY_FRAMES_OUT, KEY_INPUT_HZ, KEY_LATENCY_MEDIAN,
-                                                KEY_OUTPUT_HZ, KEY_RSS, KEY_STAGE_MEDIAN)
-from emotion_ros.core.stage_stats import OK, WARN
+from emotion_ros.core.health.diagnostic_report import (KEY_FRAMES_OUT, KEY_INPUT_HZ,
+                                                       KEY_LATENCY_MEDIAN, KEY_OUTPUT_HZ, KEY_RSS,
+                                                       KEY_STAGE_MEDIAN)
+from emotion_ros.core.health.stage_stats import OK, WARN
 import pytest
 from ros_helpers import executable, node_process, REPO_ROOT, spin_until, start_process
 from ros_helpers import stop_process

@@ -12,7 +12,9 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The face-tracker node publishes BlazeFace keypoints in emotion_msgs/Face (real nodes, DDS)."""
+"""The face-tracker node publishes BlazeFace keypoints and head pose in emotion_msgs/Face (DDS)."""
+
+import math
 
 import pytest
 
@@ -95,6 +97,15 @@ def test_blazeface_keypoints_arrive_inside_the_face_box(rclpy_context, tmp_path)
         points[Face.KEYPOINT_LEFT_EYE].x
     assert max(points[Face.KEYPOINT_RIGHT_EYE].y, points[Face.KEYPOINT_LEFT_EYE].y) < \
         points[Face.KEYPOINT_NOSE_TIP].y < points[Face.KEYPOINT_MOUTH].y
+    # The head pose comes with them: this face looks into the lens.
+    assert abs(face.yaw) < 10.0 and abs(face.pitch) < 15.0 and abs(face.roll) < 10.0, face
+
+
+@pytest.mark.ros
+def test_a_turned_head_is_published_with_its_yaw(rclpy_context, tmp_path) -> None:
+    """The 45-degree still (head turned to the person's right) arrives with yaw < -25."""
+    faces = _faces_for(rclpy_context, tmp_path, '45-m7-di-ph.jpg')
+    assert len(faces) == 1 and faces[0].yaw < -25.0, faces
 
 
 @pytest.mark.ros
@@ -102,3 +113,4 @@ def test_haar_faces_have_no_keypoints(rclpy_context, tmp_path) -> None:
     """A detector without landmarks gives an empty keypoints list, not made-up points."""
     faces = _faces_for(rclpy_context, tmp_path, 'single_face.jpg', detector='haar')
     assert faces and all(len(face.keypoints) == 0 for face in faces)
+    assert all(math.isnan(v) for face in faces for v in (face.yaw, face.pitch, face.roll))

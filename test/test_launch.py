@@ -16,36 +16,29 @@
 
 import ast
 import importlib.util
+import os
 from pathlib import Path
+import re
+import signal
+import subprocess
 import sys
+import time
 
-from emotion_ros.graph import LAUNCH_ARGUMENTS, pipeline
+from emotion_ros.graph import DISCOVERY_SETTLE, LAUNCH_ARGUMENTS, pipeline
 from emotion_ros.tools.runner import build_parser, children_for
+from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
 import pytest
 from ros_helpers import run_with_probe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_FILE = REPO_ROOT / 'launch' / 'emotion.launch.py'
-# What `ros2 launch emotion_ros emotion.launch.py ARGS` does (ros2launch.api), without ros2cli.
-ROS2_LAUNCH = '\n'.join([
-    'import sys, launch',
-    'from ament_index_python.packages import get_package_share_directory as share',
-    'from launch.launch_description_sources import AnyLaunchDescriptionSource',
-    "path = share('emotion_ros') + '/launch/emotion.launch.py'",
-    'service = launch.LaunchService(argv=sys.argv[1:], noninteractive=True)',
-    'service.include_launch_description(launch.LaunchDescription([',
-    '    launch.actions.IncludeLaunchDescription(AnyLaunchDescriptionSource(path),',
-    "    launch_arguments=[a.split(':=', 1) for a in sys.argv[1:]])]))",
-    'sys.exit(service.run())'])
+# What `ros2 launch emotion_ros emotion.launch.py ARGS` does, without ros2cli.
+ROS2_LAUNCH = REPO_ROOT / 'scripts' / 'ros2_launch.py'
 
 
 def _setup_console_scripts() -> set[str]:
-    tree = ast.parse((REPO_ROOT / 'setup.py').read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', '') == \
-                'CONSOLE_SCRIPTS':
-            return set(ast.literal_eval(node.value))
-    raise AssertionError('CONSOLE_SCRIPTS not found in setup.py')
+    """Return the executables setup.py installs (the scripts in bin/)."""
+    return {path.name for path in (REPO_ROOT / 'bin').iterdir()}
 
 
 def test_launch_file_parses_and_uses_graph() -> None:
@@ -83,8 +76,9 @@ def test_graph_variants() -> None:
     assert all(n.remappings == (('image_raw', '/usb_cam/image_raw'),) for n in nodes)
     video, tracker, classifier = pipeline({'source': '/v.mp4'})
     assert video.parameters['source'] == '/v.mp4' and video.parameters['wait_for_subscribers']
-    # No fixed start delay: the tracker reads images once the classifier hears its faces.
-    assert 'start_delay' not in video.parameters
+    # The tracker reads images once the classifier hears its faces; the camera then waits for
+    # the subscribers' side of discovery to settle (best-effort frames sent before are lost).
+    assert video.parameters['start_delay'] == DISCOVERY_SETTLE
     assert tracker.parameters == {'wait_for_output_subscribers': 1}
     assert classifier.parameters == {}
     assert pipeline({})[1].parameters == {}, 'a live camera starts at once'
@@ -216,7 +210,7 @@ def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
     video = REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'
     code, out, err, received, seen = run_with_probe(
         rclpy_context, tmp_path,
-        [sys.executable, '-c', ROS2_LAUNCH, f'source:={video}', 'namespace:=launched'],
+        [sys.executable, str(ROS2_LAUNCH), f'source:={video}', 'namespace:=launched'],
         ['/emotions'])
     output = out + err
     assert code == 0, output[-4000:]
@@ -226,3 +220,66 @@ def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
     topics = ('image_raw', 'faces', 'emotions')
     assert {f'/launched/{topic}' for topic in topics} <= seen, seen
     assert not {f'/{topic}' for topic in topics} & seen and not received['/emotions']
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_launch_plays_every_clip_of_two_cameras_to_the_end(rclpy_context,
+                                                           tmp_path: Path) -> None:
+    """Two cameras, clips of 15.7 s and 2.4 s: the launch ends after both, each played whole."""
+    _skip_without_launch_ros()
+    media = REPO_ROOT / 'assets' / 'media'
+    sources = f'{media / "WolfgangLanger_Pexels.mp4"},{media / "single_face.mp4"}'
+    code, out, err, received, seen = run_with_probe(
+        rclpy_context, tmp_path,
+        [sys.executable, str(ROS2_LAUNCH), 'cameras:=left,right', f'source:={sources}'],
+        ['/left/emotions'])
+    output = out + err
+    assert code == 0, output[-4000:]
+    assert 'after 472 frames' in output and 'after 72 frames' in output, output[-4000:]
+    assert 'escalating' not in output and 'Traceback' not in output, output[-4000:]
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+@pytest.mark.parametrize('delay', [0.0, 1.0, 4.0])
+def test_launch_stops_cleanly_on_sigint(ros_domain, tmp_path: Path, delay: float) -> None:
+    """Ctrl-C to ros2 launch while its nodes start or run: all end without escalation."""
+    _skip_without_launch_ros()
+    media = REPO_ROOT / 'assets' / 'media'
+    params = tmp_path / 'loop.yaml'
+    params.write_text((REPO_ROOT / 'config' / 'emotion.yaml').read_text()
+                      .replace('loop: false', 'loop: true'))
+    log = tmp_path / 'launch.log'
+    with open(log, 'w') as out:
+        # Own session (killed whole if the feature broke); stop signals at their defaults.
+        launch = subprocess.Popen([sys.executable, str(ROS2_LAUNCH),
+                                   f'source:={media / "single_face.mp4"}',
+                                   f'params_file:={params}'],
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                  preexec_fn=prepare_child(os.getpid(), block_sigint=False))
+    try:
+        # From the moment the three nodes run their first line (launch's own start can take
+        # seconds on a loaded machine; before its first line a node is a bare interpreter).
+        deadline = time.monotonic() + 120.0
+        pids: list[int] = []
+        while time.monotonic() < deadline and not (
+                len(pids) == 3 and all(stop_signals_blocked(pid) for pid in pids)):
+            pids = [int(p) for p in re.findall(r'process started with pid \[(\d+)\]',
+                                               log.read_text())]
+            time.sleep(0.01)
+        time.sleep(delay)
+        launch.send_signal(signal.SIGINT)
+        code = launch.wait(60)
+    finally:
+        if launch.poll() is None:  # the feature broke: leave nothing running
+            os.killpg(launch.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert code is not None
+    # Every node ends by itself on the first SIGINT, and prints no traceback. (launch_ros's own
+    # lines are not asserted: a Ctrl-C while its ChangeState calls still wait for a node's
+    # services makes it log InvalidHandle errors and exit 1, whatever the nodes do.)
+    assert text.count('process has finished cleanly') == 3, text[-4000:]
+    assert 'escalating' not in text, text[-4000:]
+    node_lines = [line for line in text.splitlines() if re.match(r'\[\w+_node-\d\]', line)]
+    assert not [line for line in node_lines if 'Traceback' in line], text[-4000:]

@@ -72,7 +72,7 @@ def test_label_constants_match_core() -> None:
     """The Emotion constants are exactly the FER2013 labels the core and models use."""
     from emotion_msgs.msg import Emotion
 
-    from emotion_ros.core.labels import FER2013_LABELS
+    from emotion_ros.core.model.labels import FER2013_LABELS
     constants = [Emotion.ANGRY, Emotion.DISGUST, Emotion.FEAR, Emotion.HAPPY, Emotion.SAD,
                  Emotion.SURPRISE, Emotion.NEUTRAL]
     assert tuple(constants) == FER2013_LABELS

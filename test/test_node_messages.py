@@ -14,6 +14,8 @@
 
 """Core results to messages, as the nodes publish them (no ROS graph needed)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.ros  # needs the built emotion_msgs
 
 def test_track_to_face_clips_and_marks_coasting() -> None:
     """Boxes are clipped to the image; a coasting track has confidence 0; gone ones drop."""
-    from emotion_ros.core.tracking import Track
+    from emotion_ros.core.faces.tracking import Track
     from emotion_ros.nodes.face_tracker_node import track_to_face
 
     inside = track_to_face(Track(4, 10.4, 20.6, 50.0, 60.0, 0.9, 5, 0), 640, 480)
@@ -38,7 +40,7 @@ def test_track_to_face_clips_and_marks_coasting() -> None:
 
 def test_emotion_message_fields() -> None:
     """A classified face becomes an Emotion with integer roi and every probability."""
-    from emotion_ros.core.face_emotions import FaceEmotion
+    from emotion_ros.core.emotion.face_emotions import FaceEmotion
     from emotion_ros.nodes.emotion_classifier_node import to_emotion_msg
 
     probabilities = np.array([0.05, 0.0, 0.05, 0.7, 0.1, 0.0, 0.1], np.float32)
@@ -48,18 +50,23 @@ def test_emotion_message_fields() -> None:
     assert (msg.roi.x_offset, msg.roi.y_offset, msg.roi.width, msg.roi.height) == \
         (11, 20, 30, 40)
     assert list(msg.probabilities) == pytest.approx(probabilities.tolist())
+    assert msg.reliable and msg.held_for == 0.0 and not msg.looking_at_camera
+    held = to_emotion_msg(FaceEmotion(3, (0.0, 0.0, 9.0, 9.0), 'sad', 0.4, probabilities,
+                                      reliable=False, held_for=1.5, looking_at_camera=True))
+    assert not held.reliable and held.held_for == pytest.approx(1.5) and held.looking_at_camera
 
 
 def test_track_keypoints_become_points_in_pixels() -> None:
     """Keypoints go into Face.keypoints as (x, y, 0) in order; none gives an empty list."""
-    from emotion_ros.core.tracking import Track
+    from emotion_ros.core.faces.tracking import Track
     from emotion_ros.nodes.face_tracker_node import track_to_face
 
     points = tuple((100.0 + i, 200.5 + i) for i in range(6))
     face = track_to_face(Track(1, 90.0, 190.0, 40.0, 40.0, 0.9, 3, 0, points), 640, 480)
     assert [(p.x, p.y, p.z) for p in face.keypoints] == [(x, y, 0.0) for x, y in points]
-    assert list(track_to_face(Track(2, 90.0, 190.0, 40.0, 40.0, 1.0, 3, 0), 640, 480)
-                .keypoints) == []
+    bare = track_to_face(Track(2, 90.0, 190.0, 40.0, 40.0, 1.0, 3, 0), 640, 480)
+    assert list(bare.keypoints) == []
+    assert all(math.isnan(v) for v in (bare.yaw, bare.pitch, bare.roll)), 'no keypoints: NaN'
 
 
 def test_face_keypoints_reach_the_estimator_as_pixel_pairs() -> None:
@@ -72,5 +79,32 @@ def test_face_keypoints_reach_the_estimator_as_pixel_pairs() -> None:
     points = [(100.0 + i, 200.5 + i) for i in range(6)]
     face = Face(id=7, roi=RegionOfInterest(x_offset=90, y_offset=190, width=40, height=50),
                 keypoints=[Point(x=x, y=y, z=0.0) for x, y in points])
-    assert to_face_input(face) == (7, (90, 190, 40, 50), points)
+    face.yaw, face.pitch, face.roll = -40.0, 5.0, 2.5
+    assert to_face_input(face) == (7, (90, 190, 40, 50), points, (-40.0, 5.0, 2.5))
     assert to_face_input(Face(id=8))[2] == []
+
+
+def test_core_events_become_event_messages_with_the_exact_stamp() -> None:
+    """An event message carries the frame's stamp to the nanosecond, kind and labels as given."""
+    from emotion_msgs.msg import EmotionEvent as EmotionEventMsg
+    from emotion_ros.core.emotion import events
+    from emotion_ros.nodes.emotion_events import to_event_msg
+    from emotion_ros.tools.echo import event_to_json, format_event
+
+    assert (events.APPEARED, events.CHANGED, events.LOST) == (
+        EmotionEventMsg.APPEARED, EmotionEventMsg.CHANGED, EmotionEventMsg.LOST)
+    event = events.EmotionEvent(events.CHANGED, 3, 1_700_000_000_123_456_789, 'neutral',
+                                'happy', 0.87, 1.25, True)
+    msg = to_event_msg(event, 'camera')
+    assert (msg.header.stamp.sec, msg.header.stamp.nanosec) == (1_700_000_000, 123_456_789)
+    assert msg.header.frame_id == 'camera'
+    assert (msg.event, msg.face_id, msg.previous_label, msg.label) == (
+        EmotionEventMsg.CHANGED, 3, 'neutral', 'happy')
+    assert msg.confidence == pytest.approx(0.87) and msg.previous_duration == 1.25
+    assert msg.reliable
+    assert format_event(msg) == \
+        '1700000000.123456789 id=3 changed neutral->happy 0.87 (neutral 1.25 s)'
+    assert '"event": "changed"' in event_to_json(msg, '/cam1')
+    lost = to_event_msg(events.EmotionEvent(events.LOST, 3, 5, 'happy', '', 0.0, 2.0, False),
+                        'camera')
+    assert format_event(lost, '/cam1') == '/cam1 0.000000005 id=3 lost happy (2.00 s) not frontal'

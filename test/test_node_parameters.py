@@ -34,11 +34,11 @@ def test_whole_numbers_are_accepted_where_floats_are_declared(ros_domain, tmp_pa
     log = tmp_path / 'classifier.log'
     classifier = start_process(node_command(
         NodeSpec('emotion_classifier_node', 'emotion_classifier', {'smoothing': 0}),
-        str(params)), log)
+        str(params), autostart=True), log)
     tracker_log = tmp_path / 'tracker.log'
     tracker = start_process(
         node_command(NodeSpec('face_tracker_node', 'face_tracker', {'iou_threshold': 1}),
-                     str(params)), tracker_log)
+                     str(params), autostart=True), tracker_log)
     try:
         assert wait_for_log(log, 'model ', START_TIMEOUT), log.read_text()
         assert wait_for_log(tracker_log, 'tracking faces with', START_TIMEOUT), \
@@ -77,7 +77,8 @@ def test_a_value_of_the_wrong_type_in_yaml_is_refused(ros_domain, tmp_path: Path
     params.write_text('/**:\n  ros__parameters:\n    smoothing: high\n')
     log = tmp_path / 'node.log'
     process = start_process(node_command(
-        NodeSpec('emotion_classifier_node', 'emotion_classifier'), str(params)), log)
+        NodeSpec('emotion_classifier_node', 'emotion_classifier'), str(params),
+        autostart=True), log)
     try:
         assert process.wait(START_TIMEOUT) == 1, log.read_text()
     finally:

@@ -176,6 +176,93 @@ def test_classifier_skips_face_box_outside_image(probe, tmp_path: Path) -> None:
     assert 'face 1 skipped' in text and 'outside' in text, text
 
 
+def _hostile_faces(header, count: int, width: int, height: int):
+    """Return a FaceArray of ``count`` real-looking boxes, then two faces of each bad kind."""
+    import random
+
+    from emotion_msgs.msg import Face, FaceArray
+    from geometry_msgs.msg import Point
+    from sensor_msgs.msg import RegionOfInterest
+
+    def face(face_id: int, x: int, y: int, w: int, h: int, points=None) -> Face:
+        if points is None:
+            points = [(x + w * 0.3, y + h * 0.4), (x + w * 0.7, y + h * 0.4)]
+        return Face(id=face_id, roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h),
+                    detection_confidence=0.9,
+                    keypoints=[Point(x=float(px), y=float(py), z=0.0) for px, py in points])
+
+    rng = random.Random(14)
+    faces = []
+    for index in range(count):
+        size = rng.randint(20, min(width, height) // 2)
+        faces.append(face(index + 1, rng.randint(0, width - size), rng.randint(0, height - size),
+                          size, size))
+    bad = count + 1
+    for _ in range(2):
+        faces += [face(bad, 5000, 5000, 80, 80), face(bad + 1, 10, 10, 0, 80),
+                  face(bad + 2, 10, 10, 80, 80, [(1.0, 2.0)] * 50),
+                  face(bad + 3, 10, 10, 80, 80, [(float('nan'), 2.0)])]
+        bad += 4
+    return FaceArray(header=header, faces=faces)
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_classifier_bounds_a_3000_face_array(probe, tmp_path: Path) -> None:
+    """
+    A foreign 3,000-box FaceArray paired with a real image costs one bounded frame.
+
+    The frame is answered with at most max_faces emotions, each impossible kind of face is
+    logged once, and every real frame after it is answered.
+    """
+    from emotion_msgs.msg import Face, FaceArray
+    from sensor_msgs.msg import RegionOfInterest
+
+    from emotion_ros.core.config import FaceLimitConfig
+    max_faces = FaceLimitConfig.max_faces
+    log = tmp_path / 'classifier.log'
+    classifier = node_process('emotion_classifier_node', log, smoothing=0.0)
+    answered: dict[int, int] = {}
+    try:
+        assert probe.spin_until(lambda: probe.faces_pub.get_subscription_count() > 0
+                                and probe.images.get_subscription_count() > 0,
+                                START_TIMEOUT)
+        image = _face_image(sec=100)
+        hostile = _hostile_faces(image.header, 3000, image.width, image.height)
+
+        def publish_pair(img, faces) -> bool:
+            # The first best-effort image can precede the match on the node's side: repeat.
+            sec = img.header.stamp.sec
+            probe.faces_pub.publish(faces)
+            probe.images.publish(img)
+            probe.spin_until(lambda: any(e.header.stamp.sec == sec for e in probe.emotions),
+                             2.0)
+            return any(e.header.stamp.sec == sec for e in probe.emotions)
+
+        assert probe.spin_until(lambda: publish_pair(image, hostile)), log.read_text()
+        # The real frames after it: one face each, every one answered.
+        for sec in range(101, 131):
+            frame = _face_image(sec)
+            faces = FaceArray(header=frame.header, faces=[Face(id=1, roi=RegionOfInterest(
+                x_offset=240, y_offset=60, width=160, height=200))])
+            assert probe.spin_until(lambda: publish_pair(frame, faces)), \
+                f'frame {sec} not answered:\n{log.read_text()}'
+        assert classifier.poll() is None
+    finally:
+        code = stop_process(classifier)
+    for msg in probe.emotions:
+        answered.setdefault(msg.header.stamp.sec, len(msg.emotions))
+    assert 0 < answered[100] <= max_faces
+    assert all(answered[sec] == 1 for sec in range(101, 131)), answered
+    text = log.read_text()
+    assert code == 0, text
+    assert 'Traceback' not in text
+    # One line per kind (the second face of each kind, the next frames: throttled).
+    for reason in ('faces in one frame: classified the', 'lies outside the', 'is empty',
+                   'keypoints or more', 'is not two finite numbers'):
+        assert text.count(reason) == 1, f'{reason!r}:\n{text}'
+
+
 @pytest.mark.ros
 @pytest.mark.parametrize('model, expected', [
     ('/nonexistent/model.tflite', '/nonexistent/model.tflite'),
@@ -183,7 +270,7 @@ def test_classifier_skips_face_box_outside_image(probe, tmp_path: Path) -> None:
 ])
 def test_classifier_refuses_bad_model(ros_domain, tmp_path: Path, model: str,
                                       expected: str) -> None:
-    """A missing or corrupt model stops the node with code 1 and a message naming the file."""
+    """A missing or corrupt model: configure fails, one line names the file (autostart: exit 1)."""
     broken = tmp_path / 'broken.keras'
     broken.write_bytes(b'not a model')
     (tmp_path / 'broken.card.json').write_text(
@@ -193,7 +280,7 @@ def test_classifier_refuses_bad_model(ros_domain, tmp_path: Path, model: str,
     classifier = node_process('emotion_classifier_node', log, model=model.format(tmp=tmp_path))
     assert classifier.wait(START_TIMEOUT) == 1, log.read_text()
     text = log.read_text()
-    assert 'cannot start' in text and expected in text, text
+    assert 'cannot configure' in text and expected in text, text
     assert 'Traceback' not in text, text
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import time
 
 import cv2
-from emotion_ros.core.dds_profile import NOMINAL_FRAME_BYTES
+from emotion_ros.core.health.dds_profile import NOMINAL_FRAME_BYTES
 import numpy as np
 import pytest
 from ros_helpers import node_process, stop_process, wait_for_log

@@ -15,7 +15,10 @@
 """The three nodes as separate processes on the real face video, over real DDS."""
 
 from collections import Counter
+import math
 from pathlib import Path
+import shutil
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -27,17 +30,28 @@ FER_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']
 RUN_TIMEOUT = 120.0
 # Frames of single_face.mp4.
 VIDEO_FRAMES = 72
+# Frames of the turned-head folder (copies of the 45-degree still).
+TURNED_FRAMES = 15
+# Wait after the video for the classifier's LOST events (event_lost_timeout + margin), s.
+SETTLE_TIMEOUT = 20.0
 
 
-def run_pipeline(rclpy_context, tmp_path: Path, video: Path, **classifier_params):
-    """Run camera, tracker and classifier on ``video``; collect images and emotions."""
-    from emotion_msgs.msg import EmotionArray
+def run_pipeline(rclpy_context, tmp_path: Path, video: Path, events: Optional[list] = None,
+                 **classifier_params):
+    """
+    Run camera, tracker and classifier on ``video``; collect images and emotions.
+
+    With ``events`` (a list), also collect emotion_events into it, and after the video wait
+    (up to SETTLE_TIMEOUT) for a LOST event rather than a fixed 2 s.
+    """
+    from emotion_msgs.msg import EmotionArray, EmotionEvent
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
     from rclpy.qos import QoSProfile
     from sensor_msgs.msg import CameraInfo, Image
 
-    from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
+    from emotion_ros import graph
+    from emotion_ros.nodes.qos import EVENT_QOS, LATEST_IMAGE_QOS, RESULT_QOS
 
     node = Node('pipeline_probe', context=rclpy_context)
     image_stamps: list[tuple[int, int]] = []
@@ -51,6 +65,8 @@ def run_pipeline(rclpy_context, tmp_path: Path, video: Path, **classifier_params
     emotions_sub = node.create_subscription(
         EmotionArray, 'emotions', emotions.append,
         QoSProfile(depth=100, reliability=RESULT_QOS.reliability))
+    if events is not None:
+        node.create_subscription(EmotionEvent, 'emotion_events', events.append, EVENT_QOS)
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(node)
     logs = {name: tmp_path / f'{name}.log' for name in ('tracker', 'classifier', 'camera')}
@@ -67,11 +83,16 @@ def run_pipeline(rclpy_context, tmp_path: Path, video: Path, **classifier_params
                           RUN_TIMEOUT), 'the classifier never matched'
         # Start once the tracker, the classifier and this probe subscribe to image_raw.
         processes['camera'] = node_process(
-            'camera_node', logs['camera'], source=str(video), wait_for_subscribers=3)
+            'camera_node', logs['camera'], source=str(video), wait_for_subscribers=3,
+            start_delay=graph.DISCOVERY_SETTLE)
         finished = spin_until(executor, lambda: processes['camera'].poll() is not None,
                               RUN_TIMEOUT)
         # Let the last frames through the tracker and the classifier.
-        spin_until(executor, lambda: False, 2.0)
+        if events is None:
+            spin_until(executor, lambda: False, 2.0)
+        else:
+            spin_until(executor, lambda: any(e.event == EmotionEvent.LOST for e in events),
+                       SETTLE_TIMEOUT)
         alive = {name: p.poll() is None for name, p in processes.items() if name != 'camera'}
     finally:
         codes = {name: stop_process(p) for name, p in processes.items()}
@@ -117,6 +138,8 @@ def test_pipeline_on_real_video(rclpy_context, tmp_path) -> None:
             assert emotion.label == FER_LABELS[int(probabilities.argmax())]
             assert emotion.confidence == pytest.approx(probabilities.max(), abs=1e-6)
             assert emotion.roi.width > 50 and emotion.roi.height > 50
+            # The man faces the camera throughout (|yaw| <= 2.1 degrees, bench_head_pose.py).
+            assert emotion.reliable and emotion.held_for == 0.0 and emotion.looking_at_camera
             third = 3 * order[key] // VIDEO_FRAMES
             if third in labels_by_third:
                 labels_by_third[third][emotion.label] += 1
@@ -125,6 +148,62 @@ def test_pipeline_on_real_video(rclpy_context, tmp_path) -> None:
     assert faces >= len(emotions) - 5, 'the face is found in almost every frame'
     assert labels_by_third[2].most_common(1)[0][0] == 'happy', labels_by_third
     assert labels_by_third[0].most_common(1)[0][0] == 'neutral', labels_by_third
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_events_on_real_video(rclpy_context, tmp_path) -> None:
+    """single_face.mp4 gives appeared, one neutral->happy change, lost, on frame stamps."""
+    from emotion_msgs.msg import EmotionEvent
+
+    events: list = []
+    _, emotions, report, _ = run_pipeline(rclpy_context, tmp_path, MEDIA / 'single_face.mp4',
+                                          events=events, event_lost_timeout=1.0)
+    summary = [(e.event, e.previous_label, e.label, e.header.stamp.sec, e.header.stamp.nanosec)
+               for e in events]
+    assert [(kind, before, after) for kind, before, after, *_ in summary] == [
+        (EmotionEvent.APPEARED, '', 'neutral'), (EmotionEvent.CHANGED, 'neutral', 'happy'),
+        (EmotionEvent.LOST, 'happy', '')], f'{summary}\n{report}'
+    stamps = [(m.header.stamp.sec, m.header.stamp.nanosec) for m in emotions]
+    with_face = [stamp for stamp, m in zip(stamps, emotions) if m.emotions]
+    appeared, changed, lost = events
+    key = [(e.header.stamp.sec, e.header.stamp.nanosec) for e in events]
+    assert all(k in stamps for k in key), 'every event carries the stamp of an EmotionArray'
+    assert key[0] == with_face[0], 'appeared on the first frame with the face'
+    assert key[2] == stamps[-1], 'lost after the video, with the last frame stamp'
+    assert stamps.index(key[0]) < stamps.index(key[1]) < stamps.index(key[2])
+    # The smile comes in the second half of the clip; the event's frame says happy.
+    index = stamps.index(key[1])
+    assert index >= len(stamps) // 3, (index, len(stamps))
+    assert emotions[index].emotions[0].label == 'happy'
+    assert changed.confidence == pytest.approx(emotions[index].emotions[0].confidence)
+    assert changed.reliable and changed.previous_duration > 0.3
+    assert {e.face_id for e in events} == {emotions[index].emotions[0].face_id}
+    assert all(e.header.frame_id == 'camera' for e in events)
+    assert lost.previous_duration > 0.3
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_a_turned_head_is_untrusted_through_the_nodes(rclpy_context, tmp_path) -> None:
+    """The 45-degree still through the three nodes: its emotion and events say not frontal."""
+    from emotion_msgs.msg import EmotionEvent
+
+    # A folder of copies: a short 'video' of a head that stays turned (one frame alone may be
+    # dropped by the newest-frame image QoS).
+    folder = tmp_path / 'turned'
+    folder.mkdir()
+    for index in range(TURNED_FRAMES):
+        shutil.copy(MEDIA / '45-m7-di-ph.jpg', folder / f'{index:03d}.jpg')
+    events: list = []
+    _, emotions, report, _ = run_pipeline(rclpy_context, tmp_path, folder, events=events,
+                                          event_lost_timeout=1.0)
+    faces = [e for msg in emotions for e in msg.emotions]
+    assert faces and len({e.face_id for e in faces}) == 1, f'{len(faces)} faces\n{report}'
+    for face in faces:
+        assert not face.reliable and math.isnan(face.held_for) and not face.looking_at_camera
+    assert [(e.event, e.reliable) for e in events] == [
+        (EmotionEvent.APPEARED, False), (EmotionEvent.LOST, False)], report
 
 
 @pytest.mark.ros

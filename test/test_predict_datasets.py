@@ -18,8 +18,8 @@ import csv
 import json
 
 import cv2
-from emotion_ros.core.classifier import EmotionClassifier
-from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.model.classifier import EmotionClassifier
+from emotion_ros.core.model.labels import FER2013_LABELS
 import numpy as np
 import training_fixtures as fixtures
 

@@ -17,7 +17,7 @@
 import re
 
 import cv2
-from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.model.labels import FER2013_LABELS
 import training_fixtures as fixtures
 
 predict_live_stream = fixtures.load_script('predict_live_stream')
@@ -64,12 +64,12 @@ def _run_lines(capsys, video, *options) -> list[str]:
 
 def test_uses_the_averaged_estimator_of_the_node(tmp_path, capsys, monkeypatch):
     """The script's lines are those of the core loop built from the node's stage configs."""
-    from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.model.classifier import EmotionClassifier
     from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
-    from emotion_ros.core.detection import make_detector
-    from emotion_ros.core.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.sources import open_source
-    from emotion_ros.core.tracking import SortTracker
+    from emotion_ros.core.faces.detection import make_detector
+    from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.frames.sources import open_source
+    from emotion_ros.core.faces.tracking import SortTracker
     from emotion_ros.tools.live_stream import run_stream
 
     monkeypatch.chdir(tmp_path)  # the headless default output goes under runs/

@@ -18,7 +18,7 @@ import csv
 import json
 
 import cv2
-from emotion_ros.core.labels import FER2013_LABELS
+from emotion_ros.core.model.labels import FER2013_LABELS
 import numpy as np
 import pytest
 import training_fixtures as fixtures
@@ -26,15 +26,15 @@ import training_fixtures as fixtures
 predict = fixtures.load_script('predict')
 
 # Measured (default detector BlazeFace, largest face, the node's averaged crops): surprise ->
-# surprise, happy -> happy, disgust (45 degree profile) -> sad (yuface's boxes, the former
-# detector, gave neutral). The angry face is close to a tie between angry and sad for this model
-# (sad at most single margins and mirrored crops with yuface's boxes), so it may land in either.
+# surprise, happy -> happy, disgust (45 degree profile) -> sad (the former libfacedetection
+# detector's boxes gave neutral). The angry face is close to a tie between angry and sad for this
+# model (sad at most single margins and mirrored crops with those boxes), so it may land in either.
 EXPECTED_MATRIX_CELLS = {('surprise', 'surprise'): 1, ('happy', 'happy'): 1,
                          ('disgust', 'sad'): 1}
 ANGRY_COLUMNS = ('angry', 'sad')
 # Crop options of predict.py: the default, the former single crop, three margins with mirror.
 CROP_OPTIONS = ([], ['--crop-margins', '0.2', '--no-mirror'],
-                ['--crop-margins', '0', '0.1', '0.2'])
+                ['--crop-margins', '0', '0.1', '0.2', '--mirror'])
 
 
 @pytest.fixture(scope='module')
@@ -75,16 +75,17 @@ def _cells(result: dict, cells: dict) -> None:
 
 def _expected_probabilities(stills, options: list[str]) -> dict[str, np.ndarray]:
     """Classify the stills in-process with the node's stages and ``options``' crops."""
-    from emotion_ros.core.classifier import EmotionClassifier
+    from emotion_ros.core.model.classifier import EmotionClassifier
     from emotion_ros.core.config import DetectorConfig, EmotionConfig
-    from emotion_ros.core.detection import make_detector
-    from emotion_ros.core.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.smoothing import ProbabilitySmoother
+    from emotion_ros.core.faces.detection import make_detector
+    from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
 
     config = EmotionConfig()
     if options:
         margins = [float(v) for v in options[1:] if not v.startswith('--')]
-        config = EmotionConfig(crop_margins=margins, mirror='--no-mirror' not in options)
+        mirror = '--mirror' in options or ('--no-mirror' not in options and config.mirror)
+        config = EmotionConfig(crop_margins=margins, mirror=mirror)
     classifier = EmotionClassifier.load(fixtures.MODELS / 'fer_mini_xception.tflite')
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), config.crop_margins,
                                      config.mirror)

@@ -14,7 +14,7 @@
 
 """The log throttle: once per kind of fault and period, in bounded memory (ROS-free)."""
 
-from emotion_ros.core.image_codec import decode_image, ImageEncodingError
+from emotion_ros.core.frames.image_codec import decode_image, ImageEncodingError
 from emotion_ros.nodes.throttle import DistinctThrottle
 import pytest
 
@@ -46,7 +46,7 @@ def test_errors_of_one_kind_with_varying_text_share_a_kind() -> None:
     assert {e.kind for e in errors} == {'short data'}
     with pytest.raises(ImageEncodingError) as caught:
         decode_image('32FC1', 4, 4, 16, bytes(64))
-    assert caught.value.kind == 'unknown encoding'
+    assert caught.value.kind == 'non-colour encoding'
 
 
 def test_varying_texts_of_one_kind_are_logged_once_per_period() -> None:

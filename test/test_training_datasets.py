@@ -17,8 +17,9 @@
 from pathlib import Path
 
 import cv2
-from emotion_ros.core.labels import FER2013_LABELS
-from emotion_ros.training import datasets, reporting, splits, trainer
+from emotion_ros.core.model.labels import FER2013_LABELS
+from emotion_ros.training import reporting, splits, trainer
+from emotion_ros.training.datasets import class_folders, fer2013_csv, layouts, records
 import numpy as np
 import pytest
 import training_fixtures as fixtures
@@ -47,8 +48,8 @@ def ck_folders(data_root):
 
 def test_fer_csv_honours_usage(fer_csv):
     path, info = fer_csv
-    parts = datasets.load_for_training(path, FER2013_LABELS)
-    assert parts.layout == datasets.LAYOUT_CSV
+    parts = layouts.load_for_training(path, FER2013_LABELS)
+    assert parts.layout == layouts.LAYOUT_CSV
     counts = info['usage_counts']
     assert len(parts.train) == counts['Training']
     assert len(parts.validation) == counts['PublicTest']
@@ -61,7 +62,7 @@ def test_fer_csv_honours_usage(fer_csv):
 
 def test_fer_csv_malformed_rows_counted_and_located(fer_csv):
     path, info = fer_csv
-    _, report = datasets.load_fer2013_csv(path, ('Training',), FER2013_LABELS)
+    _, report = fer2013_csv.load_fer2013_csv(path, ('Training',), FER2013_LABELS)
     assert len(report.malformed_rows) == 4
     lines = [int(row.split(':')[1]) for row in report.malformed_rows]
     assert lines == info['bad_lines']
@@ -72,18 +73,18 @@ def test_fer_csv_malformed_rows_counted_and_located(fer_csv):
 
 
 def test_fer_csv_missing_file_and_bad_header(tmp_path):
-    with pytest.raises(datasets.DatasetError, match='no such file'):
-        datasets.load_for_training(tmp_path / 'fer2013.csv', FER2013_LABELS)
+    with pytest.raises(records.DatasetError, match='no such file'):
+        layouts.load_for_training(tmp_path / 'fer2013.csv', FER2013_LABELS)
     bad = tmp_path / 'bad.csv'
     bad.write_text('label,image\n1,2\n')
-    with pytest.raises(datasets.DatasetError, match='header'):
-        datasets.load_for_training(bad, FER2013_LABELS)
+    with pytest.raises(records.DatasetError, match='header'):
+        layouts.load_for_training(bad, FER2013_LABELS)
 
 
 def test_train_test_folders_report_bad_image_and_unknown_class(train_test):
     root, info = train_test
-    parts = datasets.load_for_training(root, FER2013_LABELS)
-    assert parts.layout == datasets.LAYOUT_TRAIN_TEST
+    parts = layouts.load_for_training(root, FER2013_LABELS)
+    assert parts.layout == layouts.LAYOUT_TRAIN_TEST
     assert len(parts.train) == info['train']
     assert len(parts.test) == info['test']
     assert parts.validation is None
@@ -91,26 +92,26 @@ def test_train_test_folders_report_bad_image_and_unknown_class(train_test):
                                               'image']
     assert parts.report.unknown_classes == [f'{info["unknown"]} (1 images skipped)']
     assert parts.report.problem_count == 2
-    test, _ = datasets.load_for_evaluation(root, FER2013_LABELS)
+    test, _ = layouts.load_for_evaluation(root, FER2013_LABELS)
     assert len(test) == info['test']
 
 
 def test_ck_folders_and_aliases(ck_folders, tmp_path):
     root, info = ck_folders
-    parts = datasets.load_for_training(root, FER2013_LABELS)
-    assert parts.layout == datasets.LAYOUT_CLASS_FOLDERS
+    parts = layouts.load_for_training(root, FER2013_LABELS)
+    assert parts.layout == layouts.LAYOUT_CLASS_FOLDERS
     assert len(parts.train) == info['count'] and parts.test is None
     assert parts.report.problem_count == 0
     assert Path(parts.train.sources[0]).name.startswith('S0')
-    assert datasets.class_index('Sadness', FER2013_LABELS) == 4
-    assert datasets.class_index('anger', FER2013_LABELS) == 0
-    assert datasets.class_index('contempt', FER2013_LABELS) is None
+    assert class_folders.class_index('Sadness', FER2013_LABELS) == 4
+    assert class_folders.class_index('anger', FER2013_LABELS) == 0
+    assert class_folders.class_index('contempt', FER2013_LABELS) is None
 
 
 def test_empty_folder_is_an_error(tmp_path):
     (tmp_path / 'happy').mkdir()
-    with pytest.raises(datasets.DatasetError, match='no training faces'):
-        datasets.load_for_training(tmp_path, FER2013_LABELS)
+    with pytest.raises(records.DatasetError, match='no training faces'):
+        layouts.load_for_training(tmp_path, FER2013_LABELS)
 
 
 def test_stratified_split_keeps_class_ratios():
@@ -126,7 +127,7 @@ def test_stratified_split_keeps_class_ratios():
 
 def test_subject_split_has_no_subject_in_both(ck_folders):
     root, _ = ck_folders
-    parts = datasets.load_for_training(root, FER2013_LABELS)
+    parts = layouts.load_for_training(root, FER2013_LABELS)
     ids = splits.subject_ids(parts.train.sources, splits.DEFAULT_SUBJECT_PATTERN)
     assert len(set(ids)) == 12
     for seed in range(5):
@@ -156,10 +157,10 @@ def test_class_weights_balance_the_classes():
 
 def test_fer_csv_classes_are_fer2013_order_mapped_by_name(fer_csv):
     path, _ = fer_csv
-    reference, _ = datasets.load_fer2013_csv(path, datasets.FER_USAGES, FER2013_LABELS)
+    reference, _ = fer2013_csv.load_fer2013_csv(path, fer2013_csv.FER_USAGES, FER2013_LABELS)
     # Another label order, without 'disgust' (index 1 in FER2013).
     order = ('neutral', 'happy', 'sad', 'surprise', 'angry', 'fear')
-    mapped, report = datasets.load_fer2013_csv(path, datasets.FER_USAGES, order)
+    mapped, report = fer2013_csv.load_fer2013_csv(path, fer2013_csv.FER_USAGES, order)
     kept = reference.labels != FER2013_LABELS.index('disgust')
     assert [order[i] for i in mapped.labels] == [FER2013_LABELS[i]
                                                  for i in reference.labels[kept]]
@@ -181,20 +182,20 @@ def test_fer_csv_unbalanced_quote(fer_csv, tmp_path):
     broken = tmp_path / 'broken.csv'
     broken.write_text(''.join(lines[:11] + [lines[11].replace(',', ',"', 1)] + lines[12:]))
     expected = f'^{broken}:12: field larger than field limit .*runs on to line'
-    with pytest.raises(datasets.DatasetError, match=expected):
-        datasets.load_for_training(broken, FER2013_LABELS)
+    with pytest.raises(records.DatasetError, match=expected):
+        layouts.load_for_training(broken, FER2013_LABELS)
     # In the last rows: a malformed row with its location, the earlier rows still load.
     tail = tmp_path / 'tail.csv'
     tail.write_text(''.join(lines[:-2] + [lines[-2].replace(',', ',"', 1)] + lines[-1:]))
     total = len(lines)
-    sets, report = datasets.read_fer2013_csv(tail, FER2013_LABELS)
+    sets, report = fer2013_csv.read_fer2013_csv(tail, FER2013_LABELS)
     assert report.malformed_rows[-1] == (f'{tail}:{total - 1}: unbalanced quote: the row spans '
                                          f'lines {total - 1} to {total}')
     assert sum(len(part) for part in sets.values()) == total - 1 - 4 - 2
     binary = tmp_path / 'binary.csv'
     binary.write_bytes(b'emotion,pixels,Usage\n\xff\xfe\x00\n')
-    with pytest.raises(datasets.DatasetError, match=str(binary)):
-        datasets.load_for_training(binary, FER2013_LABELS)
+    with pytest.raises(records.DatasetError, match=str(binary)):
+        layouts.load_for_training(binary, FER2013_LABELS)
 
 
 def test_skipped_files_are_counted_and_listed(tmp_path):
@@ -212,10 +213,10 @@ def test_skipped_files_are_counted_and_listed(tmp_path):
     nested = root / 'happy' / 'more'
     nested.mkdir()
     cv2.imwrite(str(nested / 'S004_001_00000001.png'), faces[2])
-    parts = datasets.load_for_training(root, FER2013_LABELS)
+    parts = layouts.load_for_training(root, FER2013_LABELS)
     assert len(parts.train) == 2
     report = parts.report
-    suffixes = ', '.join(datasets.IMAGE_SUFFIXES)
+    suffixes = ', '.join(class_folders.IMAGE_SUFFIXES)
     assert report.skipped_files == [f'{loose}: not inside a class folder',
                                     f'{nested}: nested folder inside a class folder',
                                     f'{notes}: not an image file suffix ({suffixes})',
@@ -223,24 +224,24 @@ def test_skipped_files_are_counted_and_listed(tmp_path):
     assert report.problem_count == 4
     assert report.to_dict()['skipped_files'] == report.skipped_files
     assert '4 skipped files:' in report.summary()
-    merged = datasets.LoadReport()
+    merged = records.LoadReport()
     merged.merge(report)
     assert merged.skipped_files == report.skipped_files and merged.problem_count == 4
 
 
 def test_evaluation_keeps_folder_images_at_their_size(train_test, tmp_path):
     root, info = train_test
-    test, _ = datasets.load_for_evaluation(root, FER2013_LABELS)
+    test, _ = layouts.load_for_evaluation(root, FER2013_LABELS)
     assert isinstance(test.faces, list) and len(test.faces) == info['test']
     assert test.faces[0].shape == (48, 48, 3) and test.faces[0].dtype == np.uint8
     big = tmp_path / 'big' / 'happy'
     big.mkdir(parents=True)
     image = np.random.default_rng(1).integers(0, 256, (70, 50, 3), np.uint8)
     cv2.imwrite(str(big / 'a.png'), image)
-    faces, _ = datasets.load_for_evaluation(big.parent, FER2013_LABELS)
+    faces, _ = layouts.load_for_evaluation(big.parent, FER2013_LABELS)
     np.testing.assert_array_equal(faces.faces[0], image)
     assert len(faces.subset([0]).faces) == 1
-    assert len(datasets.FaceSet.concatenate([faces, faces])) == 2
+    assert len(records.FaceSet.concatenate([faces, faces])) == 2
 
 
 def _config(data, split):

@@ -21,9 +21,9 @@ import shutil
 import subprocess
 import sys
 
-from emotion_ros.core.classifier import EmotionClassifier
-from emotion_ros.core.labels import FER2013_LABELS
-from emotion_ros.core.model_card import load_card
+from emotion_ros.core.model.classifier import EmotionClassifier
+from emotion_ros.core.model.labels import FER2013_LABELS
+from emotion_ros.core.model.model_card import load_card
 from emotion_ros.training import tflite_export, trainer
 import numpy as np
 import pytest

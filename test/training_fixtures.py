@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import cv2
-from emotion_ros.core.detection import make_detector
-from emotion_ros.core.labels import FER2013_LABELS
-from emotion_ros.core.preprocessing import crop_face
+from emotion_ros.core.emotion.preprocessing import crop_face
+from emotion_ros.core.faces.detection import make_detector
+from emotion_ros.core.model.labels import FER2013_LABELS
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -237,7 +237,7 @@ def write_tiny_model(path: Path, labels, height: int = FACE_SIZE, width: int = F
     """
     import keras
 
-    from emotion_ros.core.model_card import card_path_for, InputSpec, ModelCard, save_card
+    from emotion_ros.core.model.model_card import card_path_for, InputSpec, ModelCard, save_card
 
     keras.utils.set_random_seed(5)
     inputs = keras.Input((height, width, channels))
