@@ -26,7 +26,10 @@ swept; video frames stamped at the file's frame rate. For each gate it prints:
   **looking** (faces with ``looking_at_camera``, default attention limits);
 * stills (``test/data/stills.csv``, largest face, one frame each): label and whether it is
   trusted; **kept accuracy** (right labels among the trusted) and **frontal accuracy** (right
-  labels on the stills named 0 or 15 degrees, trusted or not: the gate must not lower it).
+  labels on the stills named 0 or 15 degrees, trusted or not: the gate must not lower it);
+* the labelled real set (:mod:`labelled_faces`: CK+ frames, a photograph, the stills and the
+  video's two phases; largest face, one frame per track): faces found, **held**, right labels
+  among the trusted, and right labels on all (the published estimate: held or not).
 
 Then, with the default gate, for each ``event_hysteresis`` of ``HYSTERESES``: the CHANGED events
 of :class:`emotion_ros.core.emotion.events.EmotionEventDetector` per video, and their sequence.
@@ -41,6 +44,7 @@ from pathlib import Path
 import sys
 
 from harness.report import finish_report, machine_info
+from labelled_faces import iter_labelled
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEDIA = REPO_ROOT / 'assets' / 'media'
@@ -142,6 +146,30 @@ def _gate_stills(classifier, detector, gate: float) -> dict:
             'frontal_correct': sum(s['label'] == s['expected'] for s in frontal)}
 
 
+def _gate_labelled(classifier, detector, gate: float) -> dict:
+    from emotion_ros.core.config import EmotionConfig
+    from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
+    from emotion_ros.core.faces.head_pose import estimate_head_pose
+
+    estimator = FaceEmotionEstimator.from_config(classifier, EmotionConfig(max_yaw_deg=gate))
+    faces = held = kept_correct = correct = 0
+    for track_id, (image, expected, _, _) in enumerate(iter_labelled(), start=1):
+        detections = detector.detect(image)
+        if not detections:
+            continue
+        face = max(detections, key=lambda d: d.w * d.h)
+        pose = estimate_head_pose(face.keypoints, image.shape[1], image.shape[0])
+        [result], _ = estimator.estimate(
+            image, [(track_id, (face.x, face.y, face.w, face.h), face.keypoints, pose)])
+        estimator.forget_absent([])
+        faces += 1
+        held += not result.reliable
+        correct += result.label == expected
+        kept_correct += result.reliable and result.label == expected
+    return {'faces': faces, 'held': held, 'kept': faces - held, 'kept_correct': kept_correct,
+            'correct': correct}
+
+
 def _events(classifier, hysteresis: float) -> dict:
     from emotion_ros.core.config import EmotionConfig
     from emotion_ros.core.emotion.events import CHANGED, EmotionEventDetector
@@ -191,12 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     for gate in GATES:
         videos = _gate_videos(classifier, gate)
         stills = _gate_stills(classifier, detector, gate)
-        figures['gates'][gate] = {'videos': videos, 'stills': stills}
+        labelled = _gate_labelled(classifier, detector, gate)
+        figures['gates'][gate] = {'videos': videos, 'stills': stills, 'labelled': labelled}
         print(f'  max_yaw_deg {gate:5.0f}: ' + '; '.join(
             f'{Path(n).stem[:12]} {v["faces"]}/{v["held"]}/{v["turned_labels"]}/'
             f'{v["flips_per_100"]:.1f}/{v["looking"]}' for n, v in videos.items())
             + f'; stills {stills["kept_correct"]}/{stills["kept"]}, frontal '
-            f'{stills["frontal_correct"]}/{stills["frontal"]}')
+            f'{stills["frontal_correct"]}/{stills["frontal"]}; labelled set '
+            f'{labelled["faces"]} faces, {labelled["held"]} held, kept right '
+            f'{labelled["kept_correct"]}/{labelled["kept"]}, all right '
+            f'{labelled["correct"]}/{labelled["faces"]}')
     print('\nstills at the default gate:')
     default = _gate_stills(classifier, detector, EmotionConfig.max_yaw_deg)
     for name, s in default['stills'].items():

@@ -105,3 +105,27 @@ def test_the_default_estimate_keeps_its_accuracy_on_the_labelled_faces() -> None
     former_labels = bench_labelled.predict(classifier, samples, (0.1,), True)
     former = bench_labelled.metrics(samples, former_labels)
     assert former['accuracy'] < MIN_DEFAULT_ACCURACY, former['accuracy']
+
+
+def test_the_frontal_gate_costs_the_labelled_faces_nothing() -> None:
+    """Default max_yaw_deg on the labelled set: only the turned still is held, no right label."""
+    loader = _loader()
+    if not loader.LABELS_CSV.exists():
+        pytest.skip(f'{loader.LABELS_CSV} absent: run scripts/fetch_assets.py')
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        import bench_trust
+    finally:
+        sys.path.remove(str(BENCH_DIR))
+    from emotion_ros.core.config import DetectorConfig, EmotionConfig
+    from emotion_ros.core.faces.detection import make_detector
+    from emotion_ros.core.model.classifier import EmotionClassifier
+
+    classifier = EmotionClassifier.load(bench_trust.MODEL)
+    detector = make_detector(DetectorConfig())
+    gated = bench_trust._gate_labelled(classifier, detector, EmotionConfig.max_yaw_deg)
+    ungated = bench_trust._gate_labelled(classifier, detector, 180.0)
+    assert ungated['held'] == 0 and gated['faces'] == ungated['faces'] >= 150, (gated, ungated)
+    assert 1 <= gated['held'] <= 2, gated  # the 45-degree still (yaw about -34)
+    assert gated['correct'] == ungated['correct'], (gated, ungated)
+    assert gated['kept_correct'] == ungated['correct'], 'a held face was one read right'
