@@ -163,30 +163,34 @@ def wait_for_log(log_path: Path, text: str, timeout: float) -> bool:
     return False
 
 
-def run_with_probe(rclpy_context, tmp_path: Path, command: Sequence,
-                   topics: list[str]) -> tuple[int, str, str, dict, set]:
+def run_with_probe(rclpy_context, tmp_path: Path, command: Sequence, topics: list[str],
+                   event_topics: Sequence[str] = ()) -> tuple[int, str, str, dict, set]:
     """
     Run ``command`` while a probe node collects EmotionArrays and the published topic names.
+
+    ``event_topics`` are emotion_events topics whose EmotionEvents are collected as well.
 
     The probe is not one of the subscribers the graph waits for, so a late DDS discovery can
     cost it the first messages: count on the graph's own echo for totals, on this for presence.
 
-    :returns: exit code, stdout, stderr, the messages received per topic in ``topics``, and
-        every topic that had a publisher during the run.
+    :returns: exit code, stdout, stderr, the messages received per topic in ``topics`` and
+        ``event_topics``, and every topic that had a publisher during the run.
     """
-    from emotion_msgs.msg import EmotionArray
+    from emotion_msgs.msg import EmotionArray, EmotionEvent
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
     from rclpy.qos import QoSProfile
 
-    from emotion_ros.nodes.qos import RESULT_QOS
+    from emotion_ros.nodes.qos import EVENT_QOS, RESULT_QOS
 
     node = Node('emotions_probe', context=rclpy_context)
-    received: dict[str, list] = {topic: [] for topic in topics}
+    received: dict[str, list] = {topic: [] for topic in [*topics, *event_topics]}
     seen: set[str] = set()
     qos = QoSProfile(depth=100, reliability=RESULT_QOS.reliability)
     for topic in topics:
         node.create_subscription(EmotionArray, topic, received[topic].append, qos)
+    for topic in event_topics:
+        node.create_subscription(EmotionEvent, topic, received[topic].append, EVENT_QOS)
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(node)
 

@@ -205,13 +205,15 @@ def test_launch_file_runs_when_launch_is_installed() -> None:
 @pytest.mark.slow
 def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
                                                             tmp_path: Path) -> None:
-    """Under launch's LaunchService (ros2 launch): topics in /launched; the video ends it."""
+    """Under ros2 launch: topics in /launched, appeared, then neutral->happy; the video ends it."""
+    from emotion_msgs.msg import EmotionEvent
+
     _skip_without_launch_ros()
     video = REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'
     code, out, err, received, seen = run_with_probe(
         rclpy_context, tmp_path,
         [sys.executable, str(ROS2_LAUNCH), f'source:={video}', 'namespace:=launched'],
-        ['/emotions'])
+        ['/emotions', '/launched/emotions'], ['/launched/emotion_events'])
     output = out + err
     assert code == 0, output[-4000:]
     assert 'after 72 frames' in output
@@ -220,6 +222,15 @@ def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
     topics = ('image_raw', 'faces', 'emotions')
     assert {f'/launched/{topic}' for topic in topics} <= seen, seen
     assert not {f'/{topic}' for topic in topics} & seen and not received['/emotions']
+    # The probe is not waited for, so it may miss the first frames' arrays, not the events:
+    # the tracker and the classifier take longer to start than DDS takes to match it.
+    events = [(e.event, e.previous_label, e.label) for e in received['/launched/emotion_events']]
+    # LOST comes event_lost_timeout (2 s) after the last frame, if the launch is still up then.
+    assert events[:2] == [(EmotionEvent.APPEARED, '', 'neutral'),
+                          (EmotionEvent.CHANGED, 'neutral', 'happy')], events
+    assert events[2:] in ([], [(EmotionEvent.LOST, 'happy', '')]), events
+    faces = [m.emotions[0] for m in received['/launched/emotions'] if m.emotions]
+    assert faces and all(f.reliable and f.looking_at_camera for f in faces), 'frontal, attending'
 
 
 @pytest.mark.ros
