@@ -14,6 +14,7 @@
 
 """The labelled-faces loader of the accuracy bench: its CSV, its labels, its size."""
 
+import importlib
 from pathlib import Path
 import sys
 
@@ -30,6 +31,17 @@ def _loader():
     finally:
         sys.path.remove(str(BENCH_DIR))
     return labelled_faces
+
+
+def _bench(name: str):
+    """Import bench module ``name``; skip when the fetched labelled set is absent."""
+    if not _loader().LABELS_CSV.exists():
+        pytest.skip(f'{_loader().LABELS_CSV} absent: run scripts/fetch_assets.py')
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH_DIR))
 
 
 def test_reads_labels_csv(tmp_path: Path) -> None:
@@ -82,14 +94,7 @@ MIN_DEFAULT_NEUTRAL = 96  # of 104 neutral faces (measured 98; the former defaul
 
 def test_the_default_estimate_keeps_its_accuracy_on_the_labelled_faces() -> None:
     """Real model, real detector, the package's default crops: a change costing accuracy fails."""
-    loader = _loader()
-    if not loader.LABELS_CSV.exists():
-        pytest.skip(f'{loader.LABELS_CSV} absent: run scripts/fetch_assets.py')
-    sys.path.insert(0, str(BENCH_DIR))
-    try:
-        import bench_labelled
-    finally:
-        sys.path.remove(str(BENCH_DIR))
+    bench_labelled = _bench('bench_labelled')
     from emotion_ros.core.config import EmotionConfig
     from emotion_ros.core.model.classifier import EmotionClassifier
 
@@ -109,14 +114,7 @@ def test_the_default_estimate_keeps_its_accuracy_on_the_labelled_faces() -> None
 
 def test_the_frontal_gate_costs_the_labelled_faces_nothing() -> None:
     """Default max_yaw_deg on the labelled set: only the turned still is held, no right label."""
-    loader = _loader()
-    if not loader.LABELS_CSV.exists():
-        pytest.skip(f'{loader.LABELS_CSV} absent: run scripts/fetch_assets.py')
-    sys.path.insert(0, str(BENCH_DIR))
-    try:
-        import bench_trust
-    finally:
-        sys.path.remove(str(BENCH_DIR))
+    bench_trust = _bench('bench_trust')
     from emotion_ros.core.config import DetectorConfig, EmotionConfig
     from emotion_ros.core.faces.detection import make_detector
     from emotion_ros.core.model.classifier import EmotionClassifier
