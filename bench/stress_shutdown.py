@@ -25,6 +25,7 @@ the CPU for the whole run unless ``--no-load``.
     python bench/stress_shutdown.py                 # every case 25 times (about 25 minutes)
     python bench/stress_shutdown.py --runs 3 --cases camera_retrying,run_active
     python bench/stress_shutdown.py --launch         # also under ros2 launch (needs launch_ros)
+    python bench/stress_shutdown.py --runs 2 --no-load --domain 7   # the CI version (a test)
 
 Prints one row per case: runs, clean exits (every process exit 0, no traceback), worst stop
 time (s), tracebacks, kills. Exits 1 when any run was not clean.
@@ -334,6 +335,9 @@ def main() -> None:
                         help='also stop ros2 launch (needs launch and launch_ros importable)')
     parser.add_argument('--no-load', action='store_true', help='no background pipeline')
     parser.add_argument('--seed', type=int, default=12, help='seed of the random moments')
+    parser.add_argument('--domain', type=int, default=None,
+                        help='one ROS_DOMAIN_ID for every run (default: a new one per run from '
+                        f'{DOMAINS.start}..{DOMAINS.stop - 2}, the load on {DOMAINS.stop - 1})')
     options = parser.parse_args()
     rng = random.Random(options.seed)
     chosen = cases(options.launch)
@@ -348,7 +352,7 @@ def main() -> None:
         for run in range(options.runs):
             for case in chosen:
                 try:
-                    domain = next(domains)
+                    domain = next(domains) if options.domain is None else options.domain
                 except StopIteration:
                     domains = iter(range(DOMAINS.start, DOMAINS.stop - 1))
                     domain = next(domains)
