@@ -119,22 +119,36 @@ def _gate_videos(classifier, gate: float) -> dict:
     return out
 
 
+def _estimate_largest(estimator, detector, image, track_id: int):
+    """
+    Estimate the largest detected face of one image as track ``track_id``.
+
+    :returns: ``(result, pose)``, or None when no face is found.
+    """
+    from emotion_ros.core.faces.head_pose import estimate_head_pose
+
+    detections = detector.detect(image)
+    if not detections:
+        return None
+    face = max(detections, key=lambda d: d.w * d.h)
+    pose = estimate_head_pose(face.keypoints, image.shape[1], image.shape[0])
+    [result], _ = estimator.estimate(
+        image, [(track_id, (face.x, face.y, face.w, face.h), face.keypoints, pose)])
+    return result, pose
+
+
 def _gate_stills(classifier, detector, gate: float) -> dict:
     import cv2
     from emotion_ros.core.config import EmotionConfig
     from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.faces.head_pose import estimate_head_pose
 
     estimator = FaceEmotionEstimator.from_config(classifier, EmotionConfig(max_yaw_deg=gate))
     with STILLS_CSV.open(newline='') as handle:
         rows = [(row['image'], row['expected_label']) for row in csv.DictReader(handle)]
     out = {}
     for track_id, (name, expected) in enumerate(rows, start=1):
-        image = cv2.imread(str(MEDIA / name))
-        face = max(detector.detect(image), key=lambda d: d.w * d.h)
-        pose = estimate_head_pose(face.keypoints, image.shape[1], image.shape[0])
-        [result], _ = estimator.estimate(
-            image, [(track_id, (face.x, face.y, face.w, face.h), face.keypoints, pose)])
+        result, pose = _estimate_largest(estimator, detector, cv2.imread(str(MEDIA / name)),
+                                         track_id)
         out[name] = {'expected': expected, 'label': result.label,
                      'confidence': result.confidence, 'reliable': result.reliable,
                      'yaw': pose.yaw}
@@ -149,18 +163,14 @@ def _gate_stills(classifier, detector, gate: float) -> dict:
 def _gate_labelled(classifier, detector, gate: float) -> dict:
     from emotion_ros.core.config import EmotionConfig
     from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.faces.head_pose import estimate_head_pose
 
     estimator = FaceEmotionEstimator.from_config(classifier, EmotionConfig(max_yaw_deg=gate))
     faces = held = kept_correct = correct = 0
     for track_id, (image, expected, _, _) in enumerate(iter_labelled(), start=1):
-        detections = detector.detect(image)
-        if not detections:
+        found = _estimate_largest(estimator, detector, image, track_id)
+        if found is None:
             continue
-        face = max(detections, key=lambda d: d.w * d.h)
-        pose = estimate_head_pose(face.keypoints, image.shape[1], image.shape[0])
-        [result], _ = estimator.estimate(
-            image, [(track_id, (face.x, face.y, face.w, face.h), face.keypoints, pose)])
+        result = found[0]
         estimator.forget_absent([])
         faces += 1
         held += not result.reliable
