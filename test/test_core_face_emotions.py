@@ -195,3 +195,53 @@ def test_align_roll_uses_the_eye_keypoints(classifier) -> None:
     ignored = plain.estimate(image, [(1, box, face.keypoints)])[0][0].probabilities
     np.testing.assert_array_equal(ignored, plain.estimate(image, [(1, box)])[0][0].probabilities)
     assert np.abs(got - ignored).max() > 1e-3
+
+
+def test_face_views_makes_the_views_asked_for(classifier, group) -> None:
+    """``which`` picks views of the full list, in the order asked, bit for bit."""
+    image, boxes = group
+    spec = classifier.input_spec
+    every = face_views(image, boxes[0], (0.0, 0.2), True, spec)
+    for which in ([0], [3], [2, 1], [1, 3, 0]):
+        np.testing.assert_array_equal(
+            face_views(image, boxes[0], (0.0, 0.2), True, spec, which=which), every[which])
+    for bad in ([], [4], [-1]):
+        with pytest.raises(ValueError, match='view'):
+            face_views(image, boxes[0], (0.0, 0.2), True, spec, which=bad)
+
+
+def test_views_take_turns_frame_by_frame(classifier, group) -> None:
+    """views_per_frame 1: a new face gets all views, then one a frame in turn, smoothed."""
+    image, boxes = group
+    margins = (0.0, 0.2)
+    crops = [crop_face(image, boxes[0], m) for m in margins]
+    per_view = classifier.classify_crops(crops)
+    estimator = FaceEmotionEstimator.from_config(classifier, EmotionConfig(
+        crop_margins=margins, mirror=False, smoothing=0.5, views_per_frame=1))
+    first = estimator.estimate(image, [(7, boxes[0])])[0][0].probabilities
+    np.testing.assert_allclose(first, per_view.mean(axis=0), atol=1e-5)  # all views at once
+    expected = per_view.mean(axis=0)
+    for frame in range(4):
+        expected = 0.5 * expected + 0.5 * per_view[frame % 2]  # view 0, 1, 0, 1
+        got = estimator.estimate(image, [(7, boxes[0])])[0][0].probabilities
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    # A face new to the estimator (another id, or the same after it was gone) starts over.
+    estimator.forget_absent([])
+    again = estimator.estimate(image, [(7, boxes[0])])[0][0].probabilities
+    np.testing.assert_allclose(again, per_view.mean(axis=0), atol=1e-5)
+
+
+def test_views_per_frame_default_and_range(classifier) -> None:
+    """The default takes turns, but not without smoothing; a negative one is refused."""
+    assert EmotionConfig.views_per_frame == 1
+    image = cv2.imread(str(ASSETS / 'media' / 'single_face.jpg'))
+    box = max(((d.x, d.y, d.w, d.h) for d in make_detector().detect(image)),
+              key=lambda b: b[2] * b[3])
+    every = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0)).estimate(
+        image, [(1, box)])[0][0].probabilities
+    unsmoothed = FaceEmotionEstimator.from_config(classifier, EmotionConfig(smoothing=0.0))
+    for _ in range(3):  # the same track frame after frame: still every view each time
+        got = unsmoothed.estimate(image, [(1, box)])[0][0].probabilities
+        np.testing.assert_allclose(got, every, atol=1e-6)
+    with pytest.raises(ValueError, match='views_per_frame'):
+        FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), views_per_frame=-1)

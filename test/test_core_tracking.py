@@ -222,3 +222,76 @@ def test_coasting_track_moves_its_keypoints_with_the_box():
                                    abs=1.0)
     assert corner == pytest.approx((coasting.x, coasting.y), abs=1.0)
     assert centre[0] > 150.0 + 30.0 + 5.0, 'moved on with the face, not left behind'
+
+
+def _run_with_interval(tracker: SortTracker, interval: int, xs: list) -> list:
+    """Feed a face at ``xs`` (None: no face), detecting only when the tracker says it is due."""
+    reports = []
+    for x in xs:
+        due = tracker.detection_due(interval)
+        faces = [_face(x)] if due and x is not None else []
+        reports.append((due, tracker.update(faces, detected=due)))
+    return reports
+
+
+def test_detection_interval_detects_every_nth_frame_once_confirmed():
+    """Every 2nd frame; every frame while a new face is unconfirmed; boxes follow the face."""
+    tracker = SortTracker(min_hits=3)
+    xs = [None] * 5 + [50.0 + 4 * frame for frame in range(5, 16)]
+    reports = _run_with_interval(tracker, 2, xs)
+    # No face: every 2nd frame. The face comes at frame 5, is first detected at frame 6, then
+    # at 7 and 8 (unconfirmed: every frame), confirmed at 8: every 2nd frame again.
+    assert [due for due, _ in reports] == [True, False] * 3 + [True] * 3 + [False, True] * 3 + \
+        [False]
+    assert [_ids(tracks) for _, tracks in reports] == [[]] * 8 + [[1]] * 8
+    for frame, (due, tracks) in enumerate(reports[8:], start=8):
+        assert tracks[0].misses == 0, 'a skipped frame is no miss'
+        assert tracks[0].time_since_update == (0 if due else 1)
+        # On skipped frames the box is the prediction, which moves on with the face.
+        assert tracks[0].x == pytest.approx(xs[frame], abs=3.0), f'frame {frame}'
+
+
+def test_interval_one_detects_every_frame():
+    tracker = SortTracker()
+    reports = _run_with_interval(tracker, 1, [50.0] * 6)
+    assert all(due for due, _ in reports)
+
+
+def test_skipped_frames_do_not_age_a_track():
+    """max_age counts detector runs that missed the face, not frames the detector skipped."""
+    tracker = SortTracker(max_age=1, min_hits=1)
+    tracker.update([_face(50.0)])
+    for _ in range(10):
+        assert _ids(tracker.update([], detected=False)) == [1]
+    assert _ids(tracker.update([])) == [1]  # one miss: coasting, misses 1
+    assert tracker.update([])[0:] == []  # the second miss: deleted
+
+
+def test_a_skipped_frame_ignores_detections():
+    tracker = SortTracker(min_hits=1)
+    tracker.update([_face(50.0)])
+    tracks = tracker.update([_face(300.0)], detected=False)
+    assert _ids(tracks) == [1] and tracks[0].x == pytest.approx(50.0, abs=1.0)
+
+
+def test_one_id_over_the_real_video_detecting_every_other_frame():
+    """single_face.mp4 with the detector on every 2nd frame: one id, boxes near the detections."""
+    detector = make_detector()
+    tracker = SortTracker()
+    runs = 0
+    with open_source(str(MEDIA / 'single_face.mp4')) as source:
+        while (frame := source.read()) is not None:
+            truth = detector.detect(frame)
+            due = tracker.detection_due(2)
+            runs += due
+            (track,) = tracker.update(truth if due else [], detected=due)
+            assert track.id == 1
+            assert len(track.keypoints) == 6
+            if truth:
+                # A predicted box stays on the face: it overlaps the detection of that frame.
+                found = truth[0]
+                overlap = iou_batch(np.array([[found.x, found.y, found.w, found.h]]),
+                                    np.array([track.box]))[0, 0]
+                assert overlap > 0.8, f'IoU {overlap:.2f} with the detection'
+    # Every other frame: a track born in the tracker's first min_hits frames is confirmed at once.
+    assert runs == 72 // 2

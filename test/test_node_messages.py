@@ -23,7 +23,7 @@ pytestmark = pytest.mark.ros  # needs the built emotion_msgs
 
 
 def test_track_to_face_clips_and_marks_coasting() -> None:
-    """Boxes are clipped to the image; a coasting track has confidence 0; gone ones drop."""
+    """Boxes clipped to the image; a track the detector missed has confidence 0; gone ones drop."""
     from emotion_ros.core.faces.tracking import Track
     from emotion_ros.nodes.face_tracker_node import track_to_face
 
@@ -31,10 +31,14 @@ def test_track_to_face_clips_and_marks_coasting() -> None:
     assert inside.id == 4 and inside.detection_confidence == pytest.approx(0.9)
     assert (inside.roi.x_offset, inside.roi.y_offset, inside.roi.width, inside.roi.height) == \
         (10, 21, 50, 60)
-    edge = track_to_face(Track(5, 600.0, -10.0, 80.0, 50.0, 0.8, 5, 2), 640, 480)
+    edge = track_to_face(Track(5, 600.0, -10.0, 80.0, 50.0, 0.8, 5, 2, misses=2), 640, 480)
     assert (edge.roi.x_offset, edge.roi.y_offset, edge.roi.width, edge.roi.height) == \
         (600, 0, 40, 40)
     assert edge.detection_confidence == 0.0 and edge.frames_since_detection == 2
+    # A frame the detector skipped (detection_interval): predicted, but not a miss.
+    skipped = track_to_face(Track(7, 10.0, 20.0, 50.0, 60.0, 0.9, 5, 1, misses=0), 640, 480)
+    assert skipped.detection_confidence == pytest.approx(0.9)
+    assert skipped.frames_since_detection == 1
     assert track_to_face(Track(6, 700.0, 10.0, 50.0, 50.0, 0.8, 5, 1), 640, 480) is None
 
 

@@ -48,7 +48,7 @@ BLAZEFACE_MODEL_CHOICES = ('full', 'short')
 # constructor (emotion_ros.nodes.managed_node), before any configure.
 AUTOSTART_DEFAULT = False
 AUTOSTART_DESCRIPTION = ('configure and activate at start, without a lifecycle manager '
-                         '(emotion_run and the launch file drive the transitions themselves)')
+                         '(emotion_run and the launch file do)')
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class CameraConfig(StageConfig):
         low=0.1, high=60.0)
     wait_for_subscribers: int = setting(
         0, 'start publishing only once image_raw has this many subscribers, raw and '
-        'compressed together (0: at once); lets a short video reach late-starting nodes',
+        'compressed together (0: at once)',
         low=0, high=100)
     start_delay: float = setting(0.0, 'extra wait after the subscribers matched, s',
                                  low=0.0, high=60.0)
@@ -102,8 +102,8 @@ class CameraConfig(StageConfig):
         low=0, high=9)
     output_encoding: str = setting(
         'bgr8', 'sensor_msgs encoding of image_raw, as a driver would publish: bgr8 (no '
-        'conversion) or any colour or grey encoding the tracker reads, e.g. uyvy, nv12, '
-        'bayer_rggb8 (yuyv, uyvy, nv12, nv21 need even sizes)',
+        'conversion) or any encoding the tracker reads, e.g. uyvy, nv12, bayer_rggb8 (even '
+        'sizes for yuyv, uyvy, nv12, nv21)',
         choices=OUTPUT_ENCODING_CHOICES)
 
 
@@ -141,11 +141,11 @@ class DetectorConfig(StageConfig):
     """The face detector: which one, and its knobs."""
 
     detector: str = setting(
-        'blazeface', "face detector: 'blazeface' (MediaPipe BlazeFace, six keypoints per face) "
-        "or 'haar' (OpenCV frontal-face cascade, no keypoints)", choices=DETECTOR_CHOICES)
+        'blazeface', "face detector: 'blazeface' (MediaPipe, six keypoints per face) or 'haar' "
+        '(OpenCV cascade, no keypoints)', choices=DETECTOR_CHOICES)
     blazeface_model: str = setting(
-        'full', "BlazeFace model: 'full' (faces up to about 5 m, 192 px input) or 'short' "
-        '(faces within about 2 m, 128 px input, faster)', choices=BLAZEFACE_MODEL_CHOICES)
+        'full', "BlazeFace model: 'full' (faces up to about 5 m) or 'short' (within about 2 m, "
+        'faster)', choices=BLAZEFACE_MODEL_CHOICES)
     min_score: float = setting(0.6, 'minimum detection confidence, 0..1 (BlazeFace)',
                                low=0.0, high=1.0)
     detection_scale: float = setting(
@@ -160,10 +160,16 @@ class DetectorConfig(StageConfig):
 class TrackerConfig(StageConfig):
     """The SORT tracker that gives every face a stable id."""
 
-    max_age: int = setting(5, 'frames a track survives (coasting) without a matching '
+    max_age: int = setting(5, 'detector runs a track survives (coasting) without a matching '
                            'detection', low=0, high=1000)
     min_hits: int = setting(3, 'consecutive detections needed before a new track is published',
                             low=1, high=1000)
+    # The detector is most of the tracker's CPU (about 5 ms a frame at 30 Hz on the bench
+    # machine); on the frames it skips, the tracker predicts each face's box. Figures:
+    # doc/speed.md, "Detection interval".
+    detection_interval: int = setting(
+        2, 'detect on every Nth frame and predict the faces between (1: every frame; a new '
+        'face: every frame until confirmed)', low=1, high=30)
     iou_threshold: float = setting(
         0.3, 'minimum box overlap (IoU, 0..1) to match a detection to a track', low=0.0,
         high=1.0)
@@ -193,6 +199,12 @@ class EmotionConfig(StageConfig):
     mirror: bool = setting(
         False, 'also classify the left-right mirror image of every crop (doubles the model '
         'work per face)')
+    # Each view costs a model call (about 0.5 ms a face on the bench machine), so a tracked face
+    # gets one view a frame, the next in turn, and the smoothing averages them over frames; a
+    # face's first frame gets them all. Figures: doc/speed.md, "Views per frame".
+    views_per_frame: int = setting(
+        1, 'views (crops, mirrors) per face and frame, in turn, averaged by the smoothing (a '
+        'new face: all; 0 or smoothing 0: all every frame)', low=0, high=100)
     # Off: on the real media faces hardly roll, and with the default views alignment changes
     # the label stability, the stills and the video flips next to nothing, for about 0.2 ms
     # more per face. Figures: doc/accuracy.md, "Roll alignment" (bench/bench_accuracy.py).

@@ -56,7 +56,7 @@ def track_to_face(track: Track, width: int, height: int) -> Optional[Face]:
         return None
     roi = RegionOfInterest(x_offset=x0, y_offset=y0, width=x1 - x0, height=y1 - y0,
                            do_rectify=False)
-    coasting = track.time_since_update > 0
+    coasting = track.misses > 0  # the detector ran and did not find it
     pose = estimate_head_pose(track.keypoints, width, height)
     return Face(id=track.id, roi=roi,
                 detection_confidence=0.0 if coasting else float(track.score),
@@ -90,6 +90,7 @@ class FaceTrackerNode(ManagedNode):
                 from None
         self._detector_name = detector_config.detector
         self._tracker = SortTracker.from_config(tracker_config, limits)
+        self._interval = tracker_config.detection_interval
         self._gate = WhenMatched(self, start_config.wait_for_output_subscribers, self._subscribe,
                                  'subscribers')
         self._publisher = self._gate.watch(self.create_lifecycle_publisher(
@@ -136,7 +137,8 @@ class FaceTrackerNode(ManagedNode):
                 self.get_logger().error(f'image at {msg.header.stamp.sec}.'
                                         f'{msg.header.stamp.nanosec:09d} skipped: {error}')
             return
-        tracks = self._tracker.update(self._detector.detect(bgr))
+        detect = self._tracker.detection_due(self._interval)
+        tracks = self._tracker.update(self._detector.detect(bgr) if detect else (), detect)
         height, width = bgr.shape[:2]
         faces = [track_to_face(track, width, height) for track in tracks]
         self._publisher.publish(FaceArray(header=msg.header,

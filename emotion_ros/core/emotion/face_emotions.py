@@ -16,10 +16,13 @@
 Classify every tracked face of a frame in one batch: the stage the node and scripts share.
 
 Each face is seen several ways (one crop per margin in ``crop_margins``, and their mirror images
-when ``mirror`` is on); all views of all faces go to the model in one batch and each face's
+when ``mirror`` is on); the views of all faces go to the model in one batch and each face's
 probabilities are the mean over its views, then smoothed per track over time. The label of a
 single crop at a single margin often flips with a small margin change; the mean over views
-does not. With
+does not. With ``views_per_frame`` N > 0, a tracked face gets only N of its views a frame, the
+next ones in turn, and the smoothing averages them over frames (each view is a model call); its
+first frame gets all of them, and so does every frame with ``views_per_frame`` 0 or without
+smoothing. With
 ``align_roll``, a face with eye keypoints is turned so that its eyes are level before its crops
 are cut (:mod:`emotion_ros.core.emotion.alignment`).
 
@@ -103,7 +106,7 @@ class FaceEmotionEstimator:
                  max_yaw_deg: float = EmotionConfig.max_yaw_deg,
                  attention: tuple[float, float] = (EmotionConfig.attention_max_yaw_deg,
                                                    EmotionConfig.attention_max_pitch_deg),
-                 max_faces: int = FaceLimitConfig.max_faces) -> None:
+                 max_faces: int = FaceLimitConfig.max_faces, views_per_frame: int = 0) -> None:
         """
         Build the stage.
 
@@ -118,10 +121,17 @@ class FaceEmotionEstimator:
         :param attention: largest ``|yaw|`` and ``|pitch|`` that count as looking at the
             camera, degrees.
         :param max_faces: faces classified per frame at most, the largest boxes, >= 1.
+        :param views_per_frame: views classified per tracked face and frame, in turn (a
+            face's first frame gets all); 0, or a smoother with alpha 0: all views every
+            frame (independent images).
         :raises ValueError: for an empty set of margins or a negative or non-finite margin, or
-            ``max_faces`` out of range.
+            ``max_faces`` or ``views_per_frame`` out of range.
         """
-        FaceLimitConfig(max_faces=max_faces)  # the range has one home: the config
+        FaceLimitConfig(max_faces=max_faces)  # the ranges have one home: the config
+        EmotionConfig(views_per_frame=views_per_frame)
+        self._views_per_frame = int(views_per_frame)
+        # Track id -> index of the view it gets next (views_per_frame > 0).
+        self._next_view: dict[int, int] = {}
         self._max_faces = int(max_faces)
         self._classifier = classifier
         self._smoother = smoother
@@ -152,7 +162,7 @@ class FaceEmotionEstimator:
         return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margins,
                    config.mirror, config.align_roll, config.max_yaw_deg,
                    (config.attention_max_yaw_deg, config.attention_max_pitch_deg),
-                   limits.max_faces)
+                   limits.max_faces, config.views_per_frame)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -174,6 +184,21 @@ class FaceEmotionEstimator:
         keep = set(face_ids)
         for face_id in [f for f in self._trusted_at if f not in keep]:
             del self._trusted_at[face_id]
+        for face_id in [f for f in self._next_view if f not in keep]:
+            del self._next_view[face_id]
+
+    def _views_of(self, face_id: int) -> Optional[list[int]]:
+        """Return the views a face gets this frame (None: all) and move its turn on."""
+        total = self.views_per_face
+        if (self._views_per_frame == 0 or self._views_per_frame >= total
+                or self._smoother.alpha == 0.0):
+            return None  # all views: nothing would average views taken in turn
+        if self._smoother.peek(face_id) is None:
+            self._next_view[face_id] = 0
+            return None  # a new face: all views at once
+        first = self._next_view.get(face_id, 0)
+        self._next_view[face_id] = (first + self._views_per_frame) % total
+        return [(first + k) % total for k in range(self._views_per_frame)]
 
     def estimate(self, bgr: np.ndarray, faces: Sequence[FaceInput],
                  stamp: Optional[float] = None) -> tuple[list[FaceEmotion], list[FaceProblem]]:
@@ -217,7 +242,8 @@ class FaceEmotionEstimator:
             pose = as_pose(more[0]) if more else UNKNOWN_POSE
             try:
                 roll = roll_degrees(keypoints) if self._align_roll and keypoints else None
-                views.append(face_views(bgr, box, self._margins, self._mirror, spec, roll))
+                views.append(face_views(bgr, box, self._margins, self._mirror, spec, roll,
+                                        self._views_of(face_id)))
                 kept.append((face_id, box, pose))
             except ValueError as error:
                 problems.append(FaceProblem('face skipped', f'face {face_id} skipped: {error}'))
@@ -226,7 +252,8 @@ class FaceEmotionEstimator:
             return [], problems
         # All views of all faces in one model call; each face's probability is its views' mean.
         per_view = self._classifier.predict(np.concatenate(views, axis=0))
-        probabilities = per_view.reshape(len(kept), self.views_per_face, -1).mean(axis=1)
+        ends = np.cumsum([len(v) for v in views])
+        probabilities = [part.mean(axis=0) for part in np.split(per_view, ends[:-1])]
         now = time.monotonic() if stamp is None else float(stamp)
         results = []
         for (face_id, box, pose), raw in zip(kept, probabilities):

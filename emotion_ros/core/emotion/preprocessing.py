@@ -218,7 +218,8 @@ def check_crop_margins(margins: Sequence[float]) -> tuple[float, ...]:
 
 
 def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float],
-               mirror: bool, spec: InputSpec, roll: Optional[float] = None) -> np.ndarray:
+               mirror: bool, spec: InputSpec, roll: Optional[float] = None,
+               which: Optional[Sequence[int]] = None) -> np.ndarray:
     """
     Preprocess several views of one face: one crop per margin, then their mirror images.
 
@@ -237,16 +238,27 @@ def face_views(image: np.ndarray, box: Sequence[float], margins: Sequence[float]
     :param roll: the face's roll in degrees
         (:func:`emotion_ros.core.emotion.alignment.roll_degrees`), or None to crop the frame as it
         is.
-    :returns: float32 ``(V, spec.height, spec.width, spec.channels)`` with
-        ``V = len(margins) * (2 if mirror else 1)``, the crops in margin order first.
-    :raises ValueError: as :func:`crop_bounds` for a box outside the image.
+    :param which: the views to make, as indices into the full list (below), in the order
+        wanted; only their crops are cut. None: all of them.
+    :returns: float32 ``(V, spec.height, spec.width, spec.channels)``: all
+        ``len(margins) * (2 if mirror else 1)`` views, the crops in margin order first, then
+        their mirror images; or the views in ``which``.
+    :raises ValueError: as :func:`crop_bounds` for a box outside the image, or for an index in
+        ``which`` out of range.
     """
+    count = len(margins) * (2 if mirror else 1)
+    order = list(range(count)) if which is None else [int(v) for v in which]
+    if not order or any(v < 0 or v >= count for v in order):
+        raise ValueError(f'view indices {order} out of range for {count} views')
     if roll is not None:
+        # The region is the widest crop's, whichever views are cut: the same pixels every time.
         image, box = level_region(image, box, crop_bounds(image, box, max(margins)), roll)
-    batch = preprocess_faces([crop_face(image, box, margin) for margin in margins], spec)
-    if mirror:
-        batch = np.concatenate([batch, batch[:, :, ::-1, :]], axis=0)
-    return batch
+    needed = sorted({v % len(margins) for v in order})
+    crops = preprocess_faces([crop_face(image, box, margins[m]) for m in needed], spec)
+    row = {m: index for index, m in enumerate(needed)}
+    views = [crops[row[v % len(margins)]] for v in order]
+    return np.stack([view if v < len(margins) else view[:, ::-1, :]
+                     for v, view in zip(order, views)])
 
 
 def normalise(array: np.ndarray, normalisation: str) -> np.ndarray:

@@ -31,7 +31,13 @@ Differences from abewley/sort, on purpose:
   missed frames, at its predicted box (``time_since_update > 0``). So a face
   keeps its id through a missed detection or two and downstream still gets a
   box for it. After ``max_age`` misses the track is deleted and the face, if it
-  comes back, gets a new id.
+  comes back, gets a new id;
+* the detector need not run on every frame (``detection_interval``): a frame it
+  skipped is passed as ``update([], detected=False)``, which predicts every track
+  but counts as no miss, so ``max_age`` and ``min_hits`` count detector runs.
+  :meth:`SortTracker.detection_due` says when to run it: on every
+  ``detection_interval``-th frame, and on every frame while a track is still
+  unconfirmed, so a new face is confirmed as fast as with the detector on every frame.
 
 Keypoints (face landmarks, when the detector gives them): a track reports the
 keypoints of the detection matched to it this frame, unchanged. While it
@@ -42,7 +48,7 @@ its last update. A track whose detections had none reports none.
 """
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 from emotion_ros.core.config import FaceLimitConfig, TrackerConfig
 from emotion_ros.core.faces.detection import Detection, Point
@@ -85,6 +91,8 @@ class Track:
     :param time_since_update: frames since the last matched detection (0 = matched now).
     :param keypoints: ``(x, y)`` pixel landmarks, in the detector's order: the matched
         detection's, or while coasting the last ones moved with the box; empty when none.
+    :param misses: detector runs since the last matched detection (0 when it was matched
+        by the latest run, also on the frames the detector skipped since).
     """
 
     id: int  # noqa: A003 (the field name is part of the agreed API)
@@ -96,6 +104,7 @@ class Track:
     hits: int
     time_since_update: int
     keypoints: tuple[Point, ...] = ()
+    misses: int = 0
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -194,6 +203,7 @@ class _KalmanBoxTrack:
         self.hits = 1
         self.hit_streak = 1
         self.time_since_update = 0
+        self.misses = 0
         self.confirmed = False
         self._set_keypoints(keypoints)
 
@@ -219,10 +229,11 @@ class _KalmanBoxTrack:
         points = np.array([x + w / 2.0, y + h / 2.0]) + self._relative * (w, h)
         return tuple((float(px), float(py)) for px, py in points)
 
-    def predict(self) -> bool:
+    def predict(self, detected: bool = True) -> bool:
         """
         Advance the state one frame.
 
+        :param detected: whether the detector ran on the new frame (its miss counts only then).
         :returns: False when the state became invalid (not finite).
         """
         if self.x[2] + self.x[6] <= 0.0:
@@ -230,8 +241,10 @@ class _KalmanBoxTrack:
         self.x = _F @ self.x
         self.p = _F @ self.p @ _F.T + _Q
         self.x[2] = max(self.x[2], _MIN_AREA)
-        if self.time_since_update > 0:
-            self.hit_streak = 0
+        if detected:
+            if self.misses > 0:
+                self.hit_streak = 0  # the previous detector run missed it
+            self.misses += 1  # until a detection of this frame matches
         self.time_since_update += 1
         return bool(np.all(np.isfinite(self.x)) and np.all(np.isfinite(self.p)))
 
@@ -254,6 +267,7 @@ class _KalmanBoxTrack:
         self.hits += 1
         self.hit_streak += 1
         self.time_since_update = 0
+        self.misses = 0
         self._set_keypoints(keypoints)
 
     def box(self) -> np.ndarray:
@@ -275,9 +289,9 @@ class SortTracker:
         """
         Create an empty tracker.
 
-        :param max_age: frames a track survives (and is reported, predicted)
+        :param max_age: detector runs a track survives (and is reported, predicted)
             without a matched detection, >= 0.
-        :param min_hits: consecutive matched frames before a new track is
+        :param min_hits: consecutive matched detector runs before a new track is
             reported, >= 1 (all tracks are reported in the first min_hits frames).
         :param iou_threshold: least IoU between a prediction and a detection to
             match them, in [0, 1].
@@ -293,6 +307,7 @@ class SortTracker:
         self.min_hits = int(min_hits)
         self.iou_threshold = float(iou_threshold)
         self.frame_count = 0
+        self._detected_at: Optional[int] = None  # frame_count of the detector's last run
         self._tracks: list[_KalmanBoxTrack] = []
         self._next_id = 1
 
@@ -309,18 +324,35 @@ class SortTracker:
         return cls(max_age=config.max_age, min_hits=config.min_hits,
                    iou_threshold=config.iou_threshold, max_faces=limits.max_faces)
 
-    def update(self, detections: Sequence[Detection]) -> list[Track]:
+    def detection_due(self, interval: int) -> bool:
+        """
+        Tell whether the detector should run on the next frame.
+
+        :param interval: run it on every ``interval``-th frame (1: on every frame), >= 1.
+        :returns: True on every ``interval``-th frame since it last ran, and on every frame
+            while a track is unconfirmed (a new face is confirmed after ``min_hits`` frames).
+        """
+        return (self._detected_at is None or self.frame_count + 1 - self._detected_at >= interval
+                or any(not t.confirmed for t in self._tracks))
+
+    def update(self, detections: Sequence[Detection], detected: bool = True) -> list[Track]:
         """
         Advance one frame.
 
         :param detections: this frame's faces (may be empty); boxes with a
             non-finite value or a non-positive size are ignored, and of the rest only the
             ``max_faces`` most confident are used.
+        :param detected: False for a frame the detector did not run on: the tracks are
+            predicted, ``detections`` is ignored and nobody misses a detection.
         :returns: confirmed tracks matched this frame or coasting (at most
             ``max_age`` misses), sorted by id.
         """
         self.frame_count += 1
-        self._tracks = [t for t in self._tracks if t.predict()]
+        if detected:
+            self._detected_at = self.frame_count
+        else:
+            detections = ()
+        self._tracks = [t for t in self._tracks if t.predict(detected)]
         dets = np.array([(d.x, d.y, d.w, d.h, d.score) for d in detections],
                         dtype=float).reshape(-1, 5)
         valid = np.all(np.isfinite(dets), axis=1) & (dets[:, 2] > 0) & (dets[:, 3] > 0)
@@ -351,11 +383,11 @@ class SortTracker:
             if t.time_since_update == 0 and (
                     t.hit_streak >= self.min_hits or self.frame_count <= self.min_hits):
                 t.confirmed = True
-        self._tracks = [t for t in self._tracks if t.time_since_update <= self.max_age]
+        self._tracks = [t for t in self._tracks if t.misses <= self.max_age]
         reported = []
         for t in sorted(self._tracks, key=lambda t: t.id):
             if t.confirmed:
                 x, y, w, h = (float(v) for v in t.box())
                 reported.append(Track(t.id, x, y, w, h, t.score, t.hits, t.time_since_update,
-                                      t.keypoints()))
+                                      t.keypoints(), t.misses))
         return reported
