@@ -112,3 +112,19 @@ def test_core_events_become_event_messages_with_the_exact_stamp() -> None:
     lost = to_event_msg(events.EmotionEvent(events.LOST, 3, 5, 'happy', '', 0.0, 2.0, False),
                         'camera')
     assert format_event(lost, '/cam1') == '/cam1 0.000000005 id=3 lost happy (2.00 s) not frontal'
+
+
+def test_camera_info_is_built_once_per_size_and_restamped() -> None:
+    """The camera reuses its CameraInfo while the size holds; a new size gets a new one."""
+    from emotion_ros.nodes.camera_node import camera_info_for
+    from std_msgs.msg import Header
+
+    first = camera_info_for(None, None, Header(frame_id='cam'), 640, 480)
+    assert (first.width, first.height, first.k[0], first.p[0]) == (640, 480, 0.0, 0.0)
+    header = Header(frame_id='cam')
+    header.stamp.sec = 7
+    again = camera_info_for(first, None, header, 640, 480)
+    assert again is first and again.header.stamp.sec == 7
+    resized = camera_info_for(again, None, header, 320, 240)
+    assert resized is not first and (resized.width, resized.height) == (320, 240)
+    assert resized.header.stamp.sec == 7

@@ -48,6 +48,31 @@ END_LINGER = 1.0
 INFO_DEPTH = 10
 
 
+def camera_info_for(previous: Optional[CameraInfo], calibration: Optional[Calibration],
+                    header: Header, width: int, height: int) -> CameraInfo:
+    """
+    Return a frame's CameraInfo: the previous one restamped unless the frame size changed.
+
+    Building one checks every element of its arrays in Python, so it is built once per size
+    (or once, with a calibration), not at the camera's rate.
+
+    :param previous: the message returned for the previous frame (None: none yet).
+    :param calibration: the loaded calibration, or None for an uncalibrated camera.
+    :param header: the frame's header.
+    :param width: the frame's width, pixels.
+    :param height: the frame's height, pixels.
+    :returns: ``previous`` with the new header, or a new message.
+    """
+    info = previous
+    if info is None or (calibration is None and (info.width, info.height) != (width, height)):
+        source = calibration or uncalibrated(width, height)
+        info = CameraInfo(width=source.width, height=source.height,
+                          distortion_model=source.distortion_model, d=list(source.d),
+                          k=list(source.k), r=list(source.r), p=list(source.p))
+    info.header = header
+    return info
+
+
 def open_unless_stopped(opener: Callable[[], FrameSource]) -> Optional[FrameSource]:
     """
     Open a source in a worker thread, so that a device or file that blocks cannot hold a stop.
@@ -105,6 +130,7 @@ class CameraNode(ManagedNode):
         self.config = declare_config(self, CameraConfig)[0]
         self._is_camera = self.config.source == CAMERA_SOURCE
         self._calibration: Optional[Calibration] = None
+        self._info_cache: Optional[CameraInfo] = None
         if self.config.camera_info_url:
             try:
                 self._calibration = load_calibration(self.config.camera_info_url)
@@ -278,11 +304,9 @@ class CameraNode(ManagedNode):
         self._compressed_pub.publish(msg)
 
     def _camera_info(self, header: Header, width: int, height: int) -> CameraInfo:
-        calibration = self._calibration or uncalibrated(width, height)
-        return CameraInfo(header=header, width=calibration.width, height=calibration.height,
-                          distortion_model=calibration.distortion_model,
-                          d=list(calibration.d), k=list(calibration.k), r=list(calibration.r),
-                          p=list(calibration.p))
+        self._info_cache = camera_info_for(self._info_cache, self._calibration, header, width,
+                                           height)
+        return self._info_cache
 
 
 main = main_for(CameraNode)
