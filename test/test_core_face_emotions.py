@@ -231,15 +231,15 @@ def test_views_take_turns_frame_by_frame(classifier, group) -> None:
     np.testing.assert_allclose(again, per_view.mean(axis=0), atol=1e-5)
 
 
-def test_views_per_frame_default_and_range(classifier) -> None:
-    """The default takes turns, but not without smoothing; a negative one is refused."""
-    assert EmotionConfig.views_per_frame == 1
+def test_views_per_frame_needs_smoothing_and_range(classifier) -> None:
+    """Views never take turns without smoothing; a negative count is refused."""
     image = cv2.imread(str(ASSETS / 'media' / 'single_face.jpg'))
     box = max(((d.x, d.y, d.w, d.h) for d in make_detector().detect(image)),
               key=lambda b: b[2] * b[3])
     every = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0)).estimate(
         image, [(1, box)])[0][0].probabilities
-    unsmoothed = FaceEmotionEstimator.from_config(classifier, EmotionConfig(smoothing=0.0))
+    unsmoothed = FaceEmotionEstimator.from_config(
+        classifier, EmotionConfig(smoothing=0.0, views_per_frame=1))
     for _ in range(3):  # the same track frame after frame: still every view each time
         got = unsmoothed.estimate(image, [(1, box)])[0][0].probabilities
         np.testing.assert_allclose(got, every, atol=1e-6)

@@ -199,11 +199,11 @@ class EmotionConfig(StageConfig):
     mirror: bool = setting(
         False, 'also classify the left-right mirror image of every crop (doubles the model '
         'work per face)')
-    # Each view costs a model call (about 0.5 ms a face on the bench machine), so a tracked face
-    # gets one view a frame, the next in turn, and the smoothing averages them over frames; a
-    # face's first frame gets them all. Figures: doc/speed.md, "Views per frame".
+    # Views in turn (1) save about 1 ms of CPU a frame per face, but on the real videos the
+    # smoothed label then flips up to 2.8 times as often (bench/bench_views.py): 0 by default.
+    # Figures: doc/speed.md, "Views per frame".
     views_per_frame: int = setting(
-        1, 'views (crops, mirrors) per face and frame, in turn, averaged by the smoothing (a '
+        0, 'views (crops, mirrors) per face and frame, in turn, averaged by the smoothing (a '
         'new face: all; 0 or smoothing 0: all every frame)', low=0, high=100)
     # Off: on the real media faces hardly roll, and with the default views alignment changes
     # the label stability, the stills and the video flips next to nothing, for about 0.2 ms
