@@ -257,14 +257,25 @@ def test_interval_one_detects_every_frame():
     assert all(due for due, _ in reports)
 
 
-def test_skipped_frames_do_not_age_a_track():
-    """max_age counts detector runs that missed the face, not frames the detector skipped."""
-    tracker = SortTracker(max_age=1, min_hits=1)
-    tracker.update([_face(50.0)])
-    for _ in range(10):
-        assert _ids(tracker.update([], detected=False)) == [1]
-    assert _ids(tracker.update([])) == [1]  # one miss: coasting, misses 1
-    assert tracker.update([])[0:] == []  # the second miss: deleted
+def test_max_age_counts_frames_also_skipped_ones():
+    """A face that left is dropped after max_age frames, whether the detector ran or not."""
+    for detected in (True, False):
+        tracker = SortTracker(max_age=3, min_hits=1)
+        tracker.update([_face(50.0)])
+        for _ in range(3):
+            assert _ids(tracker.update([], detected=detected)) == [1]
+        assert tracker.update([], detected=detected) == []
+
+
+def test_a_skipped_frame_is_no_miss_for_min_hits():
+    """A new track's streak of detections survives frames the detector skipped."""
+    tracker = SortTracker(min_hits=2)
+    for _ in range(3):  # past the start-up frames, where every track is reported at once
+        tracker.update([])
+    assert tracker.update([_face(50.0)]) == []
+    tracker.update([], detected=False)
+    assert tracker.detection_due(3), 'an unconfirmed track: the detector runs every frame'
+    assert _ids(tracker.update([_face(50.0)])) == [1]
 
 
 def test_a_skipped_frame_ignores_detections():

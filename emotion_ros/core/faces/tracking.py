@@ -34,7 +34,8 @@ Differences from abewley/sort, on purpose:
   comes back, gets a new id;
 * the detector need not run on every frame (``detection_interval``): a frame it
   skipped is passed as ``update([], detected=False)``, which predicts every track
-  but counts as no miss, so ``max_age`` and ``min_hits`` count detector runs.
+  but counts as no miss: ``min_hits`` counts detector runs, while ``max_age``
+  stays in frames, so a face that left is dropped as soon as before.
   :meth:`SortTracker.detection_due` says when to run it: on every
   ``detection_interval``-th frame, and on every frame while a track is still
   unconfirmed, so a new face is confirmed as fast as with the detector on every frame.
@@ -289,7 +290,7 @@ class SortTracker:
         """
         Create an empty tracker.
 
-        :param max_age: detector runs a track survives (and is reported, predicted)
+        :param max_age: frames a track survives (and is reported, predicted)
             without a matched detection, >= 0.
         :param min_hits: consecutive matched detector runs before a new track is
             reported, >= 1 (all tracks are reported in the first min_hits frames).
@@ -345,7 +346,7 @@ class SortTracker:
         :param detected: False for a frame the detector did not run on: the tracks are
             predicted, ``detections`` is ignored and nobody misses a detection.
         :returns: confirmed tracks matched this frame or coasting (at most
-            ``max_age`` misses), sorted by id.
+            ``max_age`` frames since their last match), sorted by id.
         """
         self.frame_count += 1
         if detected:
@@ -383,7 +384,7 @@ class SortTracker:
             if t.time_since_update == 0 and (
                     t.hit_streak >= self.min_hits or self.frame_count <= self.min_hits):
                 t.confirmed = True
-        self._tracks = [t for t in self._tracks if t.misses <= self.max_age]
+        self._tracks = [t for t in self._tracks if t.time_since_update <= self.max_age]
         reported = []
         for t in sorted(self._tracks, key=lambda t: t.id):
             if t.confirmed:
