@@ -31,8 +31,9 @@ Per video and setting it prints the frames whose largest face has the same label
 (detect + track + estimate, this process, median and mean over the frames; a frame where the
 detector ran costs more than one it skipped) and, on the frames the detector skipped, how well
 the predicted boxes fit the faces: the lowest IoU of a detection (run untimed, for this only)
-with its best-fitting predicted box, median and 5th percentile over those frames. Then it times the emotion model alone on the two default
-views of a real face with 1 and 2 interpreter threads, called at 30 Hz.
+with its best-fitting predicted box, median and 5th percentile over those frames. Then it
+times the emotion model alone on the two default views of a real face with 1 and 2 interpreter
+threads, called at 30 Hz.
 
 Run (after ``source scripts/env.sh``): ``python bench/bench_views.py [--json out/views.json]``.
 """
