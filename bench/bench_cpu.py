@@ -25,13 +25,17 @@ of the window and prints each node's CPU in % of one core (and RSS), their sum, 
 ``emotions``, the end-to-end latency (image stamp to arrival here) and the load average before
 and after.
 
+With ``--before`` it first runs the same graph with the per-frame work of the earlier defaults
+(:data:`BEFORE_PARAMETERS`: the detector on every frame, every view of every face on every
+frame) and prints both tables and the ratio of the totals.
+
 With ``--hostile-faces N`` it then plays a foreign publisher: one image (the camera's
 single_face.jpg) and a ``FaceArray`` of N boxes with the same, unused stamp, and reports
 whether the classifier answered that frame (and with how many emotions) and the rate of the
 real frames' emotions in the :data:`HOSTILE_WINDOW` seconds after it.
 
 Run (after ``source scripts/env.sh``):
-``python bench/bench_cpu.py [--duration 30] [--warmup 10] [--json out/cpu.json]``.
+``python bench/bench_cpu.py [--duration 30] [--warmup 10] [--before] [--json out/cpu.json]``.
 Exit code 0, 1 when a node died or no EmotionArray came, 130 when interrupted.
 """
 
@@ -58,6 +62,10 @@ HOSTILE_WINDOW = 4.0  # emotions rate measured after the hostile FaceArray (defa
 # no real pair, whose key is older, evicts it while it waits for its partner (s).
 HOSTILE_STAMP_AHEAD = 2.0
 HOSTILE_LEAD = 0.5  # the hostile faces are sent this long before their image, s
+# Per executable, the parameters that give the per-frame work of the defaults before the
+# detection interval and the views taking turns (--before).
+BEFORE_PARAMETERS = {'face_tracker_node': {'detection_interval': 1},
+                     'emotion_classifier_node': {'views_per_frame': 0}}
 
 
 def hostile_pair(count: int, stamp_ns: int) -> tuple[Any, Any]:
@@ -133,20 +141,27 @@ def make_listener(context: Any, arrivals: list[tuple[float, float, int]]) -> Any
     return Listener()
 
 
-def node_specs() -> list[Any]:
-    """Return ``emotion_run``'s nodes for the looping single_face.mp4."""
+def node_specs(overrides: Optional[dict[str, dict[str, Any]]] = None) -> list[Any]:
+    """
+    Return ``emotion_run``'s nodes for the looping single_face.mp4.
+
+    :param overrides: per executable, parameters to set on top of the defaults.
+    :returns: the node specs.
+    """
     from emotion_ros.graph import pipeline as graph_pipeline
 
     specs = graph_pipeline({'source': str(MEDIA_VIDEO)})
     for spec in specs:
         if spec.executable == 'camera_node':
             spec.parameters['loop'] = True
+        spec.parameters.update((overrides or {}).get(spec.executable, {}))
     return specs
 
 
 def run(workdir: Path, duration: float, warmup: float, domain_id: int,
         node_env: dict[str, str], hostile_faces: int = 0,
-        hostile_window: float = HOSTILE_WINDOW) -> dict[str, Any]:
+        hostile_window: float = HOSTILE_WINDOW,
+        overrides: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
     """
     Start the nodes, measure CPU over the steady window, stop everything.
 
@@ -158,6 +173,7 @@ def run(workdir: Path, duration: float, warmup: float, domain_id: int,
     :param hostile_faces: after the window, send one paired FaceArray with this many boxes
         (0: none).
     :param hostile_window: how long the rate is measured after it, s.
+    :param overrides: per executable, parameters on top of the defaults.
     :returns: CPU % per node, rates and latencies (and the hostile frame's figures).
     :raises harness.processes.BenchError: when a node dies or no EmotionArray arrives in time.
     """
@@ -167,7 +183,7 @@ def run(workdir: Path, duration: float, warmup: float, domain_id: int,
     arrivals: list[tuple[float, float, int]] = []
     with NodeGraph.isolated(workdir / 'logs', domain_id, node_env) as graph:
         listener = graph.add_ros_node(make_listener(graph.context, arrivals))
-        for spec in node_specs():
+        for spec in node_specs(overrides):
             graph.start(spec.name, node_command(spec, str(PARAMS_FILE), autostart=True))
         graph.wait_for(lambda: bool(arrivals), f'no EmotionArray within {START_TIMEOUT:.0f} s; '
                        f'logs in {graph.logs}')
@@ -264,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--hostile-window', type=float, default=HOSTILE_WINDOW,
                         help='seconds measured after the hostile FaceArray '
                         '(default %(default)s)')
+    parser.add_argument('--before', action='store_true',
+                        help='first run the earlier per-frame work (detector on every frame, '
+                        'every view every frame) and compare')
     parser.add_argument('--json', type=Path, default=None, help='also write the figures here')
     parser.add_argument('--domain-id', type=int, default=None,
                         help='ROS_DOMAIN_ID (default: a random one in 215..232)')
@@ -287,13 +306,25 @@ def main(argv: Optional[list[str]] = None) -> int:
     report: dict[str, Any] = {'machine_start': machine_info()}
     load_before = _load_text(report['machine_start'])
     code = 0
+    domain_id = options.domain_id or random.choice(DOMAIN_IDS)
     with tempfile.TemporaryDirectory(prefix='bench_cpu_') as workdir:
         try:
-            result = run(Path(workdir), options.duration, options.warmup,
-                         options.domain_id or random.choice(DOMAIN_IDS), node_env,
+            if options.before:
+                print(f'[cpu] before: {BEFORE_PARAMETERS}', flush=True)
+                report['before'] = run(Path(workdir) / 'before', options.duration,
+                                       options.warmup, domain_id, node_env,
+                                       overrides=BEFORE_PARAMETERS)
+                load_after = _load_text(machine_info())
+                print_report(report['before'], load_before, load_after)
+                load_before = load_after
+                print('[cpu] after: the defaults', flush=True)
+            result = run(Path(workdir), options.duration, options.warmup, domain_id, node_env,
                          options.hostile_faces, options.hostile_window)
             print_report(result, load_before, _load_text(machine_info()))
             report['result'] = result
+            if options.before:
+                print(f'all three, defaults / before: '
+                      f'{result["cpu_total"] / report["before"]["cpu_total"]:.2f}')
         except BenchError as error:
             print(f'[cpu] {error}', file=sys.stderr)
             report['error'] = str(error)
