@@ -73,8 +73,8 @@ class CameraConfig(StageConfig):
     frame_id: str = setting('camera', 'frame_id of the published images and camera_info',
                             non_empty=True)
     camera_info_url: str = setting(
-        '', 'calibration file (file:// URL or path, camera_calibration format); empty: publish '
-        'an uncalibrated camera_info')
+        '', 'calibration file (file:// URL or path, camera_calibration format); empty: '
+        'uncalibrated')
     loop: bool = setting(False, 'restart video files and folders at the end instead of exiting')
     reconnect_interval: float = setting(
         2.0, 'wait between attempts to (re)open a missing or unplugged camera, s',
@@ -152,8 +152,8 @@ class DetectorConfig(StageConfig):
         1.0, 'image scale before Haar detection (0.5: half size, faster, misses small '
         'faces); BlazeFace ignores it', low=0.05, high=1.0)
     detector_threads: int = setting(
-        1, 'threads the detector may use (0: one per core); 1 keeps detection steady when the '
-        'classifier shares a small CPU', low=0, high=64)
+        1, 'threads the detector may use (0: one per core; more threads cost more CPU)', low=0,
+        high=64)
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ class EmotionConfig(StageConfig):
     mirror: bool = setting(
         False, 'also classify the left-right mirror image of every crop (doubles the model '
         'work per face)')
-    # Views in turn (1) save about 1 ms of CPU a frame per face, but on the real videos the
+    # Views in turn (1) saved at most 0.5 ms of CPU a frame per face, and on the real videos the
     # smoothed label then flips up to 2.8 times as often (bench/bench_views.py): 0 by default.
     # Figures: doc/speed.md, "Views per frame".
     views_per_frame: int = setting(
@@ -256,10 +256,10 @@ class DiagnosticsConfig(StageConfig):
         200.0, "ERROR when the p95 of the node's own stage time exceeds this, ms (0: off)",
         low=0.0, high=60000.0)
     diagnostics_latency_warn_ms: float = setting(
-        100.0, 'WARN when the p95 from image stamp to this node publishing exceeds this, ms '
+        100.0, "WARN when the p95 from image stamp to this node's output exceeds this, ms "
         '(0: off)', low=0.0, high=60000.0)
     diagnostics_latency_error_ms: float = setting(
-        500.0, 'ERROR when the p95 from image stamp to this node publishing exceeds this, ms '
+        500.0, "ERROR when the p95 from image stamp to this node's output exceeds this, ms "
         '(0: off)', low=0.0, high=60000.0)
     diagnostics_drop_warn_fraction: float = setting(
         0.25, "WARN when more than this fraction of the window's input frames were dropped "
