@@ -132,3 +132,34 @@ def test_no_node_outlives_the_bench(ros_domain: int, tmp_path: Path, signum: int
     if signum == signal.SIGHUP:
         assert bench.returncode == 130, log.read_text()
         assert re.search(r'interrupted; all nodes stopped', log.read_text())
+
+
+def test_stop_signal_waits_for_the_end_of_an_rclpy_call() -> None:
+    """
+    A stop signal inside signals_deferred() is raised as KeyboardInterrupt when the block ends.
+
+    The fault it guards against, a signal landing while rclpy's C++ converts a taken message,
+    cannot be caused on purpose; the signal here lands inside the block instead (named so).
+    """
+    script = (
+        'import os, signal, time\n'
+        'from harness.processes import signals_deferred, stop_on_signals\n'
+        'stop_on_signals(signal.SIGHUP)\n'
+        'try:\n'
+        '    with signals_deferred():\n'
+        '        os.kill(os.getpid(), signal.SIGHUP)\n'
+        '        time.sleep(0.2)\n'
+        "        print('block finished', flush=True)\n"
+        'except KeyboardInterrupt as stop:\n'
+        "    print('interrupted after the block:', stop, flush=True)\n"
+        'try:\n'
+        '    os.kill(os.getpid(), signal.SIGINT)\n'
+        '    time.sleep(1.0)\n'
+        'except KeyboardInterrupt:\n'
+        "    print('interrupted at once outside', flush=True)\n")
+    result = subprocess.run([sys.executable, '-c', script], cwd=BENCH_DIR, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        'block finished', f'interrupted after the block: signal {int(signal.SIGHUP)}',
+        'interrupted at once outside'], result.stdout + result.stderr

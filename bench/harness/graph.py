@@ -26,7 +26,8 @@ import random
 import time
 from typing import Any, Optional
 
-from harness.processes import BenchError, child_env, NodeProcess, REPO_ROOT, stop_all
+from harness.processes import BenchError, child_env, NodeProcess, REPO_ROOT, signals_deferred
+from harness.processes import stop_all
 from harness.sampling import cpu_percent, cpu_seconds, thread_count
 
 PARAMS_FILE = REPO_ROOT / 'config' / 'emotion.yaml'
@@ -131,7 +132,8 @@ class NodeGraph:
     def wait(self, step: float = SPIN_STEP) -> None:
         """Spin the executor for up to ``step`` s, or sleep without rclpy."""
         if self._executor is not None:
-            self._executor.spin_once(timeout_sec=step)
+            with signals_deferred():
+                self._executor.spin_once(timeout_sec=step)
         else:
             time.sleep(step)
 

@@ -20,7 +20,8 @@ which then stops them in order; the stop is the one ``emotion_run`` uses
 (:func:`emotion_ros.tools.supervisor.interrupt_and_wait`: SIGINT, wait, then SIGKILL).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 import os
 from pathlib import Path
 import shutil
@@ -40,14 +41,44 @@ class BenchError(RuntimeError):
     """The benchmark cannot go on (a node died, no output, missing input)."""
 
 
+class _Deferral:
+    """Whether a stop signal must wait (inside rclpy's C++ code), and the one that waits."""
+
+    depth = 0  # nested signals_deferred() blocks
+    pending: Optional[int] = None  # the signal that came meanwhile
+
+
 def interrupt(signum: int, frame: Any) -> None:
-    """Turn a stop signal into KeyboardInterrupt so the same clean-up runs."""
+    """Turn a stop signal into KeyboardInterrupt so the same clean-up runs (see below)."""
+    if _Deferral.depth:
+        _Deferral.pending = signum
+        return
     raise KeyboardInterrupt(f'signal {signum}')
 
 
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """
+    Hold a stop signal's KeyboardInterrupt until the block ends.
+
+    Raised inside rclpy's C++ code (e.g. while ``spin_once`` converts a message it took), it
+    came out as ``RuntimeError: Unable to convert call argument`` with a traceback, and the bench
+    exited 1 instead of stopping its nodes and exiting 130. Wrap rclpy calls that may run
+    Python code from C++ in this; the interrupt is raised as soon as the call returns.
+    """
+    _Deferral.depth += 1
+    try:
+        yield
+    finally:
+        _Deferral.depth -= 1
+        if _Deferral.depth == 0 and _Deferral.pending is not None:
+            signum, _Deferral.pending = _Deferral.pending, None
+            raise KeyboardInterrupt(f'signal {signum}')
+
+
 def stop_on_signals(*signums: int) -> None:
-    """Make ``signums`` (default SIGTERM) stop the bench as Ctrl-C does."""
-    for signum in signums or (signal.SIGTERM,):
+    """Make ``signums`` (default SIGTERM) and Ctrl-C stop the bench (:func:`interrupt`)."""
+    for signum in {signal.SIGINT, *(signums or (signal.SIGTERM,))}:
         signal.signal(signum, interrupt)
 
 

@@ -52,10 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Stop(Exception):
-    """Raised by the signal handler to leave the spin loop."""
+    """Raised by the signal handler (or after a spin) to leave the spin loop."""
+
+
+class _Spin:
+    """Whether rclpy is spinning, and a stop that came meanwhile."""
+
+    spinning = False
+    stop_pending = False
 
 
 def _stop(signum: int, frame: Any) -> None:
+    # Not raised inside spin_once: from rclpy's C++ it would come out as a RuntimeError.
+    if _Spin.spinning:
+        _Spin.stop_pending = True
+        return
     raise _Stop()
 
 
@@ -102,8 +113,12 @@ def main(argv: Optional[list[str]] = None) -> int:
                              else ReliabilityPolicy.BEST_EFFORT)
             subscribe_image(node, options.image_transport, recorder('image', data='data'), qos)
         print('stamp_probe: recording', flush=True)
-        while True:
-            rclpy.spin_once(node, timeout_sec=SPIN_STEP)
+        while not _Spin.stop_pending:
+            _Spin.spinning = True
+            try:
+                rclpy.spin_once(node, timeout_sec=SPIN_STEP)
+            finally:
+                _Spin.spinning = False
     except _Stop:
         pass
     finally:
