@@ -17,6 +17,9 @@ What ``ros2 launch emotion_ros emotion.launch.py ARGS`` does (ros2launch.api), w
 
 For the tests and benches on a machine with launch and launch_ros importable but no ros2cli:
     python scripts/ros2_launch.py source:=video.mp4 cameras:=left,right
+    python scripts/ros2_launch.py --launch-file other.launch.py source:=video.mp4
+
+``--launch-file`` runs another launch file (e.g. an earlier version) instead of the installed one.
 """
 
 import sys
@@ -28,12 +31,15 @@ from launch.launch_description_sources import AnyLaunchDescriptionSource
 
 def main() -> int:
     """Run the package's launch file with the ``name:=value`` arguments given."""
+    argv = sys.argv[1:]
     path = get_package_share_directory('emotion_ros') + '/launch/emotion.launch.py'
-    service = launch.LaunchService(argv=sys.argv[1:], noninteractive=True)
+    if argv[:1] == ['--launch-file'] and len(argv) > 1:
+        path, argv = argv[1], argv[2:]
+    service = launch.LaunchService(argv=argv, noninteractive=True)
     service.include_launch_description(launch.LaunchDescription([
         launch.actions.IncludeLaunchDescription(
             AnyLaunchDescriptionSource(path),
-            launch_arguments=[a.split(':=', 1) for a in sys.argv[1:]])]))
+            launch_arguments=[a.split(':=', 1) for a in argv])]))
     return service.run()
 
 

@@ -23,6 +23,7 @@ What every live bench shares: start a graph of node processes, run it, sample /p
 - ``report``: summaries (median, p95), number formatting, machine and load average, JSON.
 - ``netns``: two "machines" on one host (network namespaces and a veth pair; needs root).
 - ``stamp_probe``: a program recording arrival minus stamp, run inside a namespace.
+- ``launch_run``: one ``ros2 launch`` run read from outside: its process tree, its logs.
 
 A bench imports these modules, never another bench.
 """
