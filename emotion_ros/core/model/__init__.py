@@ -19,4 +19,5 @@ The emotion model: its card, its runtimes, its labels and the classifier.
 - ``backends``: model runtimes by file suffix (Keras, LiteRT, ONNX).
 - ``classifier``: emotion classification of face crops with a model file and its card.
 - ``labels``: the emotion label vocabulary and index <-> label helpers.
+- ``valence_arousal``: valence and arousal as the probability-weighted mean of class points.
 """

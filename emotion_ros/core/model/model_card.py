@@ -29,12 +29,16 @@ The card sits next to the model as ``<stem>.card.json``; one card serves ``x.ker
       "split": "...",
       "source": "...",
       "license": "...",
-      "metrics": {"accuracy": 0.66, "macro_f1": 0.6, "...": "..."}
+      "metrics": {"accuracy": 0.66, "macro_f1": 0.6, "...": "..."},
+      "valence_arousal": {"method": "category_mapping", "source": "...",
+                          "coordinates": {"angry": [-0.51, 0.59], "...": [0.0, 0.0]}}
     }
 
 Required: ``card_version``, ``name``, ``labels``, ``input``. Every other top-level field is
 optional; fields other than ``source``, ``license`` and ``metrics`` are kept in
-``ModelCard.extra`` and written back unchanged by :func:`save_card`.
+``ModelCard.extra`` and written back unchanged by :func:`save_card`. ``valence_arousal``, when
+present, needs a point per label (:mod:`emotion_ros.core.model.valence_arousal`); a card
+without it gets the default table.
 """
 
 from dataclasses import dataclass, field
@@ -45,6 +49,8 @@ from pathlib import Path
 import tempfile
 from typing import Any, Mapping, Sequence
 
+from emotion_ros.core.model.valence_arousal import CARD_FIELD, DEFAULT_TABLE, \
+    ValenceArousalError, ValenceArousalTable
 import numpy as np
 
 # The only card layout this code reads and writes.
@@ -140,6 +146,14 @@ def _check_metrics(value: Any, where: str, field_name: str = 'metrics') -> dict[
     return metrics
 
 
+def _check_valence_arousal(data: Mapping, labels: Sequence[str], where: str) -> None:
+    if CARD_FIELD in data:
+        try:
+            ValenceArousalTable.from_dict(data[CARD_FIELD], labels)
+        except ValenceArousalError as exc:
+            raise _error(where, CARD_FIELD, str(exc)) from None
+
+
 @dataclass(frozen=True)
 class InputSpec:
     """
@@ -220,6 +234,18 @@ class ModelCard:
         if clash:
             raise _error('ModelCard', 'extra', f'must not repeat the named fields {clash}')
         object.__setattr__(self, 'extra', dict(self.extra))
+        _check_valence_arousal(self.extra, self.labels, 'ModelCard')
+
+    @property
+    def valence_arousal(self) -> ValenceArousalTable:
+        """
+        Return the table that places this model's classes on the valence-arousal plane.
+
+        :returns: the card's ``valence_arousal`` table, or the default one when it has none.
+        """
+        if CARD_FIELD in self.extra:
+            return ValenceArousalTable.from_dict(self.extra[CARD_FIELD], self.labels)
+        return DEFAULT_TABLE
 
     @property
     def num_classes(self) -> int:
@@ -294,6 +320,7 @@ class ModelCard:
             if key in data:
                 _check_string(data[key], where, key)
         metrics = _check_metrics(data.get('metrics', {}), where)
+        _check_valence_arousal(data, labels, where)
         extra = {key: value for key, value in data.items() if key not in _NAMED_FIELDS}
         return cls(name=name, labels=labels, input=input_spec, source=data.get('source', ''),
                    license=data.get('license', ''), metrics=metrics, extra=extra)
