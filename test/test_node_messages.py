@@ -14,6 +14,7 @@
 
 """Core results to messages, as the nodes publish them (no ROS graph needed)."""
 
+import json
 import math
 
 import numpy as np
@@ -48,9 +49,11 @@ def test_emotion_message_fields() -> None:
     from emotion_ros.nodes.emotion_classifier_node import to_emotion_msg
 
     probabilities = np.array([0.05, 0.0, 0.05, 0.7, 0.1, 0.0, 0.1], np.float32)
-    msg = to_emotion_msg(FaceEmotion(3, (10.6, 20.2, 30.0, 40.0), 'happy', 0.7, probabilities))
+    msg = to_emotion_msg(FaceEmotion(3, (10.6, 20.2, 30.0, 40.0), 'happy', 0.7, probabilities,
+                                     valence=0.52, arousal=0.38))
     assert (msg.face_id, msg.label) == (3, 'happy')
     assert msg.confidence == pytest.approx(0.7)
+    assert (msg.valence, msg.arousal) == pytest.approx((0.52, 0.38))
     assert (msg.roi.x_offset, msg.roi.y_offset, msg.roi.width, msg.roi.height) == \
         (11, 20, 30, 40)
     assert list(msg.probabilities) == pytest.approx(probabilities.tolist())
@@ -58,6 +61,20 @@ def test_emotion_message_fields() -> None:
     held = to_emotion_msg(FaceEmotion(3, (0.0, 0.0, 9.0, 9.0), 'sad', 0.4, probabilities,
                                       reliable=False, held_for=1.5, looking_at_camera=True))
     assert not held.reliable and held.held_for == pytest.approx(1.5) and held.looking_at_camera
+
+
+def test_echo_jsonl_carries_valence_and_arousal() -> None:
+    """emotion_echo --jsonl prints valence and arousal per face; NaN (no table point) is null."""
+    from emotion_msgs.msg import Emotion, EmotionArray
+    from emotion_ros.tools.echo import to_json
+
+    msg = EmotionArray(emotions=[Emotion(face_id=1, label='happy', valence=0.8123456,
+                                         arousal=0.5),
+                                 Emotion(face_id=2, label='calm', valence=math.nan,
+                                         arousal=math.nan)])
+    faces = json.loads(to_json(msg))['emotions']
+    assert (faces[0]['valence'], faces[0]['arousal']) == (pytest.approx(0.8123), 0.5)
+    assert faces[1]['valence'] is None and faces[1]['arousal'] is None
 
 
 def test_track_keypoints_become_points_in_pixels() -> None:

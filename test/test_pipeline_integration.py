@@ -185,6 +185,32 @@ def test_events_on_real_video(rclpy_context, tmp_path) -> None:
 
 @pytest.mark.ros
 @pytest.mark.slow
+def test_valence_rises_where_the_smile_starts(rclpy_context, tmp_path) -> None:
+    """Valence and arousal are the table's mean of each face's probabilities; the smile lifts it."""
+    from emotion_ros.core.model.valence_arousal import DEFAULT_TABLE
+
+    _, emotions, report, _ = run_pipeline(rclpy_context, tmp_path, MEDIA / 'single_face.mp4')
+    faces = [msg.emotions[0] for msg in emotions if msg.emotions]
+    assert len(faces) >= VIDEO_FRAMES // 2, f'{len(faces)} faces\n{report}'
+    points = DEFAULT_TABLE.matrix(FER_LABELS)
+    for face in faces:
+        # The same probabilities as label and confidence, mapped by the bundled card's table.
+        expected = tuple(np.array(face.probabilities, dtype=np.float64) @ points)
+        assert (face.valence, face.arousal) == pytest.approx(expected, abs=1e-4)
+        if face.label == 'happy':
+            assert face.valence > 0.3 and face.arousal > 0.0, (face.valence, face.arousal)
+    labels = [face.label for face in faces]
+    assert labels[0] == 'neutral' and 'happy' in labels, labels
+    start = labels.index('happy')
+    before = [face.valence for face in faces[:start]]
+    after = [face.valence for face in faces[start:]]
+    summary = f'before {np.round(before, 2)}\nafter {np.round(after, 2)}'
+    assert np.mean(before) < 0.15 and np.mean(after) > 0.6, summary
+    assert max(before) < after[0], f'valence rises where the smile starts\n{summary}'
+
+
+@pytest.mark.ros
+@pytest.mark.slow
 def test_a_turned_head_is_untrusted_through_the_nodes(rclpy_context, tmp_path) -> None:
     """The 45-degree still through the three nodes: its emotion and events say not frontal."""
     from emotion_msgs.msg import EmotionEvent
@@ -223,6 +249,7 @@ def test_no_face_video_gives_empty_arrays(rclpy_context, tmp_path) -> None:
 def test_onnx_model_with_eight_classes_runs_in_the_node(rclpy_context, tmp_path) -> None:
     """A FER+-style .onnx (8 classes with contempt, channels first) with its card, over DDS."""
     pytest.importorskip('onnxruntime')
+    from emotion_ros.core.model.valence_arousal import DEFAULT_TABLE
     from onnx_models import FERPLUS_LABELS, write_onnx_model
 
     # The model favours contempt on any face, so every label proves this model was used.
@@ -241,3 +268,7 @@ def test_onnx_model_with_eight_classes_runs_in_the_node(rclpy_context, tmp_path)
         assert probabilities.shape == (8,)
         assert probabilities.sum() == pytest.approx(1.0, abs=1e-3)
         assert emotion.label == 'contempt'
+        # A card without a table gets the default one, which has a point for contempt too.
+        expected = probabilities @ DEFAULT_TABLE.matrix(FERPLUS_LABELS)
+        assert (emotion.valence, emotion.arousal) == pytest.approx(tuple(expected), abs=1e-4)
+        assert emotion.valence < 0.0, 'contempt is unpleasant'

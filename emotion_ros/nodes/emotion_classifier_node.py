@@ -85,7 +85,8 @@ def to_emotion_msg(result: FaceEmotion) -> Emotion:
                    label=result.label, confidence=result.confidence,
                    probabilities=[float(p) for p in result.probabilities],
                    reliable=result.reliable, held_for=result.held_for,
-                   looking_at_camera=result.looking_at_camera)
+                   looking_at_camera=result.looking_at_camera,
+                   valence=result.valence, arousal=result.arousal)
 
 
 class EmotionClassifierNode(ManagedNode):
@@ -133,6 +134,11 @@ class EmotionClassifierNode(ManagedNode):
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
             f'{", ".join(self._estimator.labels)}')
+        missing = self._estimator.valence_arousal_table.missing(self._estimator.labels)
+        if missing:
+            self.get_logger().warning(
+                f'valence and arousal are NaN: no point for {", ".join(missing)} in the '
+                'valence_arousal table of the model card (or the default one)')
 
     def activate(self) -> None:
         """Subscribe to the faces now and to the images once the outputs are heard."""

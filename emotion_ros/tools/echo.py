@@ -41,6 +41,11 @@ def format_lines(msg: EmotionArray, namespace: str = '/') -> list[str]:
             + ('' if e.reliable else f' held {e.held_for:.2f} s') for e in msg.emotions]
 
 
+def _rounded(value: float) -> Optional[float]:
+    """Return ``value`` to 4 decimals, or None (JSON null) when it is NaN."""
+    return round(float(value), 4) if math.isfinite(value) else None
+
+
 def to_json(msg: EmotionArray, namespace: str = '/') -> str:
     """Return the message as one line of JSON (``namespace``: the camera's, e.g. /cam1)."""
     return json.dumps({
@@ -58,6 +63,7 @@ def to_json(msg: EmotionArray, namespace: str = '/') -> str:
             'reliable': e.reliable,
             'held_for': round(float(e.held_for), 4) if math.isfinite(e.held_for) else None,
             'looking_at_camera': e.looking_at_camera,
+            'valence': _rounded(e.valence), 'arousal': _rounded(e.arousal),
         } for e in msg.emotions],
     })
 
