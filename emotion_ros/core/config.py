@@ -180,10 +180,12 @@ class TrackerConfig(StageConfig):
 class EmotionConfig(StageConfig):
     """The emotion stage: model, crops and per-face smoothing."""
 
+    # Settable while unconfigured: a new model goes live through deactivate, cleanup, set,
+    # configure, activate, without a restart (doc/running.md, "Swapping the model").
     model: str = setting(
-        'fer_mini_xception.tflite', 'model file (.keras, .h5, .hdf5, .tflite or .onnx) with its '
-        "<stem>.card.json beside it; a bare file name is looked up in the package's models/ "
-        'folder', non_empty=True)
+        'fer_mini_xception.tflite', 'model file (.keras, .h5, .hdf5, .tflite, .onnx) with its '
+        "<stem>.card.json beside it; a bare name is looked up in the package's models/ folder",
+        non_empty=True, settable_unconfigured=True)
     smoothing: float = setting(
         0.5, 'weight of the previous probabilities in the per-face moving average, 0..1 '
         '(0 disables smoothing)', low=0.0, high=1.0, high_open=True)

@@ -32,6 +32,9 @@ import typing
 from typing import Any, Optional
 
 _METADATA_KEY = 'emotion_ros.setting'
+# What ``ros2 param describe`` adds to the description of a setting that a node takes while it
+# is unconfigured (Setting.settable_unconfigured).
+SETTABLE_UNCONFIGURED_NOTE = 'settable only while the node is unconfigured'
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Setting:
     :param high_open: ``high`` itself is invalid (``< high``).
     :param choices: the only valid strings, or empty for any.
     :param non_empty: refuse an empty string or an empty tuple.
+    :param settable_unconfigured: a node takes a new value while it is unconfigured (read at
+        the next configure, e.g. a model swap); every other setting is read-only once declared.
     """
 
     description: str
@@ -55,11 +60,13 @@ class Setting:
     high_open: bool = False
     choices: tuple[str, ...] = ()
     non_empty: bool = False
+    settable_unconfigured: bool = False
 
 
 def setting(default: Any, description: str, *, low: Optional[float] = None,
             high: Optional[float] = None, low_open: bool = False, high_open: bool = False,
-            choices: tuple[str, ...] = (), non_empty: bool = False) -> Any:
+            choices: tuple[str, ...] = (), non_empty: bool = False,
+            settable_unconfigured: bool = False) -> Any:
     """
     Declare one field of a stage config.
 
@@ -71,9 +78,11 @@ def setting(default: Any, description: str, *, low: Optional[float] = None,
     :param high_open: see :class:`Setting`.
     :param choices: see :class:`Setting`.
     :param non_empty: see :class:`Setting`.
+    :param settable_unconfigured: see :class:`Setting`.
     :returns: a dataclass field carrying the :class:`Setting`.
     """
-    spec = Setting(description, low, high, low_open, high_open, tuple(choices), non_empty)
+    spec = Setting(description, low, high, low_open, high_open, tuple(choices), non_empty,
+                   settable_unconfigured)
     return field(default=default, metadata={_METADATA_KEY: spec})
 
 
