@@ -160,13 +160,18 @@ class EmotionClassifierNode(ManagedNode):
         self._subscriptions = []
 
     def release(self) -> None:
-        """Drop the publishers and the model."""
+        """
+        Drop the publishers, the model, every face's smoothing and the events' state.
+
+        The next configure starts afresh: after a model swap no face is smoothed across two
+        models' classes and the first event of every face is APPEARED, not CHANGED.
+        """
         self._gate.forget()
         self.destroy_lifecycle_publisher(self._emotions_pub)
         self.destroy_lifecycle_publisher(self._annotated_pub)
         self._events.destroy()
         self._diagnostics.destroy()
-        self._estimator = None
+        self._estimator = self._events = self._pairer = None
 
     def _dropped(self) -> dict[str, int]:
         stats = self._pairer.stats
