@@ -186,7 +186,7 @@ def test_events_on_real_video(rclpy_context, tmp_path) -> None:
 @pytest.mark.ros
 @pytest.mark.slow
 def test_valence_rises_where_the_smile_starts(rclpy_context, tmp_path) -> None:
-    """Valence and arousal are the table's mean of each face's probabilities; the smile lifts it."""
+    """Valence and arousal are the table's mean of each face's probabilities; a smile lifts it."""
     from emotion_ros.core.model.valence_arousal import DEFAULT_TABLE
 
     _, emotions, report, _ = run_pipeline(rclpy_context, tmp_path, MEDIA / 'single_face.mp4')
