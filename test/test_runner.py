@@ -111,6 +111,10 @@ def test_emotion_run_on_real_video(ros_domain, tmp_path: Path) -> None:
     # The man smiles at the end; on the clip's last frame the smile has ended, and the averaged
     # estimate may say so (neutral), so the smile is checked over the last 10 faces.
     assert labels[:5].count('neutral') >= 4 and labels[-10:].count('happy') >= 8, labels
+    # The echo prints valence and arousal: near 0 before the smile, pleasant while it lasts.
+    valences = [e['valence'] for m in messages for e in m['emotions']]
+    assert all(-1.0 <= e['arousal'] <= 1.0 for m in messages for e in m['emotions'])
+    assert max(valences[:5]) < 0.3 and sorted(valences[-10:])[2] > 0.3, valences
     assert {e['face_id'] for m in messages for e in m['emotions']} == {1}
     assert 'camera finished' in result.stderr
     assert record.exists() and record.stat().st_size > 10_000
