@@ -51,7 +51,8 @@ from typing import Optional
 
 from emotion_ros.tools.runner import executable_path
 from harness.launch_run import active_nodes, alive, command_name, descendants, first_signal
-from harness.launch_run import kill_all, launch_log, marked_lines, message_count, process_ends
+from harness.launch_run import kill_all, launch_log, log_time, marked_lines, message_stamps
+from harness.launch_run import process_ends
 from harness.processes import child_env, NodeProcess, REPO_ROOT, stop_all, stop_on_signals
 from harness.report import finish_report, machine_info, warn_if_stale
 
@@ -72,7 +73,7 @@ POLL = 0.1  # period of the /proc polls, s
 TRACEBACK_MARKS = ('Traceback (most recent call last)', 'Exception ignored in')
 ESCALATION_MARK = "escalating to '"
 WATCHDOG_MARK = 'DDS teardown hung'
-BUSY_LOOP = 'while True:\n    pass'
+BUSY_LOOP = 'try:\n    while True:\n        pass\nexcept KeyboardInterrupt:\n    pass'
 
 
 @dataclass
@@ -84,6 +85,9 @@ class RunResult:
     expected_nodes: int
     active: set[str] = field(default_factory=set)
     frames: dict[str, int] = field(default_factory=dict)
+    # Per camera: its first emotions' stamp minus the camera's first frame's, s (None: no
+    # emotions); above a frame period the first frames were lost (e.g. discovery still going).
+    first_late: dict[str, Optional[float]] = field(default_factory=dict)
     launch_code: Optional[int] = None
     timed_out: bool = False
     escalations: int = 0
@@ -120,7 +124,12 @@ class RunResult:
         parts = [f'run {self.run} (domain {self.domain}, {self.duration:.0f} s)']
         if not self.all_active:
             parts.append(f'never active: {", ".join(sorted(expected - self.active))}')
-        parts.append('frames ' + ', '.join(f'{c or "/"} {n}' for c, n in self.frames.items()))
+        frames = []
+        for camera, count in self.frames.items():
+            late = self.first_late.get(camera)
+            frames.append(f'{camera or "/"} {count}' + (
+                '' if late is None else f' (first {late:.2f} s after the first frame)'))
+        parts.append('frames ' + ', '.join(frames))
         if self.timed_out:
             parts.append(f'launch still running after {RUN_TIMEOUT:.0f} s: SIGINT sent')
         parts.append(f'launch exit code {self.launch_code}')
@@ -244,8 +253,13 @@ def _read_logs(result: RunResult, tmp: Path, ros_home: Path, cameras: list[str],
     own_log = launch_log(ros_home)
     result.active = active_nodes(screen)
     for camera in cameras:
-        text = (tmp / f'echo_{camera or "root"}.log').read_text(errors='replace')
-        result.frames[camera] = message_count(text)
+        stamps = message_stamps((tmp / f'echo_{camera or "root"}.log').read_text(
+            errors='replace'))
+        result.frames[camera] = len(stamps)
+        # The camera logs 'publishing' right after its first frame (stamped just before).
+        first_frame = log_time(screen, f'{camera}.camera'.lstrip('.'), 'publishing ')
+        result.first_late[camera] = stamps[0] - first_frame \
+            if stamps and first_frame is not None else None
     result.escalations = screen.count(ESCALATION_MARK)
     texts = {'launch': screen, **{path.stem: path.read_text(errors='replace')
                                   for path in tmp.glob('*.log') if path.name != 'launch.log'}}

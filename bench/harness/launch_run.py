@@ -20,7 +20,8 @@ One ``ros2 launch`` run read from outside: its processes (/proc), its log, what 
   code, from launch's own time-stamped ``launch.log`` (under ``ROS_HOME/log``).
 - :func:`active_nodes`: the nodes whose activation line is in launch's screen output.
 - :func:`marked_lines`: lines holding a mark (a traceback, an escalation), by process.
-- :func:`message_count`: the messages an ``emotion_echo --jsonl`` printed.
+- :func:`log_time`: when a node logged a line (its ROS time stamp).
+- :func:`message_stamps`: the messages an ``emotion_echo --jsonl`` printed.
 """
 
 from collections.abc import Iterable
@@ -180,8 +181,17 @@ def marked_lines(text: str, marks: Iterable[str], default: str) -> dict[str, int
     return counts
 
 
-def message_count(jsonl: str) -> int:
-    """Return the distinct messages (header stamps) in an ``emotion_echo --jsonl`` output."""
+def log_time(screen: str, logger: str, start: str) -> Optional[float]:
+    """Return the time stamp (s) of ``logger``'s first line starting with ``start``, or None."""
+    for line in screen.splitlines():
+        match = _LOGGER.search(line)
+        if match and match.group(1) == logger and match.group(2).startswith(start):
+            return float(re.search(r'\[INFO\] \[([\d.]+)\]', line).group(1))
+    return None
+
+
+def message_stamps(jsonl: str) -> list[float]:
+    """Return the distinct header stamps (s), sorted, in an ``emotion_echo --jsonl`` output."""
     stamps = set()
     for line in jsonl.splitlines():
         if line.startswith('{'):
@@ -189,4 +199,4 @@ def message_count(jsonl: str) -> int:
                 stamps.add(json.loads(line)['stamp'])
             except (ValueError, KeyError):
                 continue
-    return len(stamps)
+    return sorted(stamps)
