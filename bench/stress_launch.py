@@ -281,10 +281,21 @@ def _read_logs(result: RunResult, tmp: Path, ros_home: Path, cameras: list[str],
         result.bad_exits['launch'] = result.launch_code
 
 
+def _kind(name: str) -> str:
+    """Return what a process of the run is: 'launch', 'node' (launched) or 'listener'."""
+    if name == 'launch':
+        return name
+    return 'listener' if name.startswith(('echo', 'diagnostics')) else 'node'
+
+
 def _table(results: list[RunResult], cameras: list[str]) -> str:
     both = 'both cameras' if len(cameras) == 2 else 'every camera' if len(cameras) > 1 \
         else 'the camera'
-    worst = max((max(r.stop_times.values(), default=0.0) for r in results), default=0.0)
+
+    def worst(kind: str) -> str:
+        times = [t for r in results for name, t in r.stop_times.items() if _kind(name) == kind]
+        return f'{max(times):.2f}' if times else '-'
+
     rows = [
         ('runs', len(results)),
         ('all nodes active', sum(r.all_active for r in results)),
@@ -294,7 +305,8 @@ def _table(results: list[RunResult], cameras: list[str]) -> str:
         ('escalations', sum(r.escalations for r in results)),
         ('tracebacks (processes)', sum(len(r.tracebacks) for r in results)),
         ('non-zero exits (processes)', sum(len(r.bad_exits) for r in results)),
-        ('worst stop time (s)', f'{worst:.2f}'),
+        ('worst stop time (s): launch / its nodes / listeners',
+         ' / '.join(worst(kind) for kind in ('launch', 'node', 'listener'))),
         ('alive after stop (killed)', sum(len(r.alive_after_stop) for r in results)),
         ('teardown-watchdog exits', sum(len(r.watchdog) for r in results)),
         ('failed runs', sum(r.failed for r in results)),
