@@ -27,6 +27,7 @@ Run: ``python bench/shared_classifier.py /cam1 /cam2 --ros-args --params-file PA
 
 import sys
 
+from emotion_ros.teardown_deadline import TeardownDeadline
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
@@ -75,8 +76,10 @@ def main() -> int:
         executor.shutdown(timeout_sec=0.0)
         for node in nodes:
             node.teardown()  # release what it holds first, as node_main does
-            node.destroy_node()
-        rclpy.try_shutdown()
+        with TeardownDeadline('shared_classifier'):
+            for node in nodes:
+                node.destroy_node()
+            rclpy.try_shutdown()
     return 0
 
 

@@ -28,7 +28,9 @@ the CPU for the whole run unless ``--no-load``.
     python bench/stress_shutdown.py --runs 2 --no-load --domain 7   # the CI version (a test)
 
 Prints one row per case: runs, clean exits (every process exit 0, no traceback), worst stop
-time (s), tracebacks, kills. Exits 1 when any run was not clean.
+time (s), tracebacks, kills, and processes ended by the DDS teardown deadline (see
+emotion_ros/teardown_deadline.py: bounded, so counted as clean, but reported). Exits 1 when
+any run was not clean.
 """
 
 import argparse
@@ -45,6 +47,8 @@ import tempfile
 import time
 from typing import Callable, Optional
 
+from emotion_ros.teardown_deadline import FAKE_HANG_VARIABLE, HUNG_MARK
+from emotion_ros.teardown_deadline import WATCHDOG_EXIT_STATUS
 from emotion_ros.tools.runner import executable_path
 from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
 
@@ -79,6 +83,9 @@ class Case:
     stop_signals: tuple[int, ...] = STOP_SIGNALS
     # ros2 launch: its nodes' ends are read from its log (launch_ros's own errors apart).
     launched_nodes: int = 0
+    # Every process hangs in its DDS teardown on purpose (fault injection): each must be ended
+    # by the teardown deadline (exit -9, its one line) instead of exiting 0.
+    hang_teardown: bool = False
 
 
 @dataclass
@@ -90,34 +97,81 @@ class Tally:
     worst: float = 0.0
     tracebacks: int = 0
     kills: int = 0
+    watchdog: int = 0
     failures: list[str] = field(default_factory=list)
 
 
-def _env(domain: int, home: Path) -> dict[str, str]:
-    return {**os.environ, 'ROS_DOMAIN_ID': str(domain), 'ROS_HOME': str(home),
-            'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST', 'PYTHONUNBUFFERED': '1'}
+def _env(domain: int, home: Path, hang: bool = False) -> dict[str, str]:
+    env = {**os.environ, 'ROS_DOMAIN_ID': str(domain), 'ROS_HOME': str(home),
+           'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST', 'PYTHONUNBUFFERED': '1'}
+    env.pop(FAKE_HANG_VARIABLE, None)
+    if hang:
+        env[FAKE_HANG_VARIABLE] = '1'
+    return env
 
 
-def _popen(cmd: list[str], log: Path, domain: int, blocked: bool = False) -> subprocess.Popen:
+def _popen(cmd: list[str], log: Path, domain: int, blocked: bool = False,
+           hang: bool = False) -> subprocess.Popen:
     """
     Start ``cmd`` in its own session, output to ``log``.
 
     Its stop signals are set to their defaults (a bench started in the background inherits an
-    ignored SIGINT), or blocked as emotion_run starts its nodes.
+    ignored SIGINT), or blocked as emotion_run starts its nodes. ``hang``: its DDS teardown
+    hangs (fault injection, see emotion_ros.teardown_deadline).
     """
     preexec = prepare_child(os.getpid(), block_sigint=blocked)
     with open(log, 'w') as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                env=_env(domain, log.parent / 'ros'), start_new_session=True,
-                                preexec_fn=preexec)
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                   env=_env(domain, log.parent / 'ros', hang),
+                                   start_new_session=True, preexec_fn=preexec)
+    process.log_name = log.name  # where its teardown-deadline line would be
+    return process
 
 
-def _node(executable: str, log: Path, domain: int, **params) -> subprocess.Popen:
+def _node(executable: str, log: Path, domain: int, namespace: str = '', hang: bool = False,
+          **params) -> subprocess.Popen:
     cmd = [str(executable_path(executable)), '--ros-args', '--params-file', str(PARAMS)]
+    if namespace:
+        cmd += ['-r', f'__ns:=/{namespace}']
     for name, value in params.items():
         text = ('true' if value else 'false') if isinstance(value, bool) else value
         cmd += ['-p', f'{name}:={text}']
-    return _popen(cmd, log, domain)
+    return _popen(cmd, log, domain, hang=hang)
+
+
+def _listener(program: str, log: Path, domain: int, namespace: str = '',
+              hang: bool = False) -> subprocess.Popen:
+    """Start emotion_echo or emotion_diagnostics (in ``namespace``)."""
+    cmd = [str(executable_path(program))]
+    if namespace:
+        cmd += ['--ros-args', '-r', f'__ns:=/{namespace}']
+    return _popen(cmd, log, domain, hang=hang)
+
+
+def _graph_and_listeners(tmp: Path, domain: int) -> list[subprocess.Popen]:
+    """
+    Two cameras' graphs (5 faces, 10 Hz, all active) and their listeners, stopped at once.
+
+    The whole graph going away at once makes every process's DDS teardown meet the others'
+    (the Fast DDS participant-listener deadlock was seen in an emotion_echo this way).
+    """
+    processes = [_listener('emotion_diagnostics', tmp / 'diagnostics.log', domain)]
+    for side in ('left', 'right'):
+        processes += [
+            _listener('emotion_echo', tmp / f'{side}_echo.log', domain, side),
+            _node('camera_node', tmp / f'{side}_camera.log', domain, side, autostart=True,
+                  source=str(MEDIA / 'multi_face.jpg'), loop=True, framerate=10.0),
+            _node('face_tracker_node', tmp / f'{side}_tracker.log', domain, side,
+                  autostart=True),
+            _node('emotion_classifier_node', tmp / f'{side}_classifier.log', domain, side,
+                  autostart=True)]
+    return processes
+
+
+def _hung_teardowns(tmp: Path, domain: int) -> list[subprocess.Popen]:
+    """Start a listener and an active node whose DDS teardowns hang (fault injection)."""
+    return [_listener('emotion_echo', tmp / 'echo.log', domain, hang=True),
+            _node('face_tracker_node', tmp / 'tracker.log', domain, hang=True, autostart=True)]
 
 
 def _five_faces_pipeline(tmp: Path, domain: int) -> list[subprocess.Popen]:
@@ -183,6 +237,8 @@ def cases(with_launch: bool) -> list[Case]:
         Case('recorder_any_moment', lambda t, d: [_popen(
             [str(executable_path('image_recorder')), str(t / 'frames')], t / 'n.log', d)],
             (0.0, 2.5)),
+        Case('graph_and_listeners_at_once', _graph_and_listeners, (8.0, 12.0)),
+        Case('teardown_hangs', _hung_teardowns, (1.5, 3.0), hang_teardown=True),
     ]
     if with_launch:
         found.append(Case('launch_any_moment', _launch, (0.0, 8.0),
@@ -231,11 +287,16 @@ def _first_lines_ran(case: Case, processes: list[subprocess.Popen]) -> bool:
     return stop_signals_blocked(processes[0].pid)
 
 
-def run_once(case: Case, domain: int, rng: random.Random) -> tuple[bool, float, bool, int, str]:
+def run_once(case: Case, domain: int,
+             rng: random.Random) -> tuple[bool, float, bool, int, int, str]:
     """
     Run the case once.
 
-    :returns: clean, stop time (s), traceback seen, processes killed, a note on what failed.
+    A process that the teardown deadline ended (exit -9 and its one line) is counted as such:
+    bounded, not hung. In a ``hang_teardown`` case that is what every process must do.
+
+    :returns: clean, stop time (s), traceback seen, processes killed, processes ended by the
+        teardown deadline, a note on what failed.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f'stress_{case.name}_'))
     processes: list[subprocess.Popen] = []
@@ -297,7 +358,14 @@ def run_once(case: Case, domain: int, rng: random.Random) -> tuple[bool, float, 
         traceback = any(mark in text for mark in TRACEBACK_MARKS)
         launch_escalated = text.count("escalating to 'SIGKILL'") + text.count(
             "escalating to 'SIGTERM'")
-        bad_codes = {pid: code for pid, code in codes.items() if code != 0}
+        # Ended by the teardown deadline: its exit status and its one line.
+        ended = {pid for pid, process in watched.items()
+                 if codes.get(pid) == WATCHDOG_EXIT_STATUS
+                 and HUNG_MARK in logs.get(process.log_name, '')}
+        watchdog = len(ended)
+        expected = set(codes) if case.hang_teardown else set()
+        bad_codes = {pid: code for pid, code in codes.items()
+                     if (code != 0 and pid not in ended) or (pid in expected) != (pid in ended)}
         if case.launched_nodes:
             # The nodes' exits, as launch saw them; launch's own exit code is launch_ros's.
             finished = text.count('process has finished cleanly')
@@ -305,7 +373,7 @@ def run_once(case: Case, domain: int, rng: random.Random) -> tuple[bool, float, 
         clean = not bad_codes and not traceback and not killed and not launch_escalated
         note = '' if clean else f'codes {bad_codes}, killed {killed}: ' + ' | '.join(
             f'{name}: {_last_lines(body)}' for name, body in logs.items())
-        return clean, stop_time, traceback, killed + launch_escalated, note
+        return clean, stop_time, traceback, killed + launch_escalated, watchdog, note
     finally:
         # Interrupted half-way (Ctrl-C of the bench): leave nothing running.
         for process in processes:
@@ -356,13 +424,15 @@ def main() -> None:
                 except StopIteration:
                     domains = iter(range(DOMAINS.start, DOMAINS.stop - 1))
                     domain = next(domains)
-                clean, stop_time, traceback, killed, note = run_once(case, domain, rng)
+                clean, stop_time, traceback, killed, watchdog, note = run_once(case, domain,
+                                                                               rng)
                 tally = tallies.setdefault(case.name, Tally())
                 tally.runs += 1
                 tally.clean += clean
                 tally.worst = max(tally.worst, stop_time)
                 tally.tracebacks += traceback
                 tally.kills += killed
+                tally.watchdog += watchdog
                 if note:
                     tally.failures.append(note)
                     print(f'[stress] {case.name} run {run + 1}: {note}', file=sys.stderr)
@@ -375,11 +445,12 @@ def main() -> None:
     print(f'ROS_DISTRO={os.environ.get("ROS_DISTRO", "?")}, runs per case {options.runs}, '
           f'background load: {"none" if load is None else "a second pipeline"}, load average '
           f'{" ".join(open("/proc/loadavg").read().split()[:3])} on {os.cpu_count()} cores')
-    print('| case | runs | clean exits | worst stop (s) | tracebacks | kills |')
-    print('|---|---|---|---|---|---|')
+    print('| case | runs | clean exits | worst stop (s) | tracebacks | kills | '
+          'teardown deadline exits |')
+    print('|---|---|---|---|---|---|---|')
     for name, tally in tallies.items():
         print(f'| {name} | {tally.runs} | {tally.clean} | {tally.worst:.2f} | '
-              f'{tally.tracebacks} | {tally.kills} |')
+              f'{tally.tracebacks} | {tally.kills} | {tally.watchdog} |')
     sys.exit(0 if all(t.clean == t.runs for t in tallies.values()) else 1)
 
 

@@ -98,10 +98,13 @@ class NodeGraph:
         if self._executor is not None:
             import rclpy
 
+            from emotion_ros.teardown_deadline import TeardownDeadline
+
             self._executor.shutdown()
-            for node in self._ros_nodes:
-                node.destroy_node()
-            rclpy.try_shutdown(context=self.context)
+            with TeardownDeadline('bench'):
+                for node in self._ros_nodes:
+                    node.destroy_node()
+                rclpy.try_shutdown(context=self.context)
 
     def add_ros_node(self, node: Any) -> Any:
         """Spin an rclpy node of this process with the graph; :returns: the node."""

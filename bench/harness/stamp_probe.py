@@ -82,6 +82,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     from emotion_msgs.msg import EmotionArray, FaceArray
     from emotion_ros.nodes.image_input import subscribe_image
     from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
+    from emotion_ros.teardown_deadline import TeardownDeadline
 
     records: dict[str, list[list[int]]] = {'camera_info': [], 'image': [], 'faces': [],
                                            'emotions': []}
@@ -125,8 +126,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         options.out.write_text(json.dumps(records))
-        node.destroy_node()
-        rclpy.try_shutdown()
+        with TeardownDeadline('stamp_probe'):
+            node.destroy_node()
+            rclpy.try_shutdown()
     print(f'stamp_probe: wrote {sum(map(len, records.values()))} records to {options.out}',
           flush=True)
     return 0

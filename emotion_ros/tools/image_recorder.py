@@ -71,15 +71,14 @@ class ImageRecorder(Node):
             self._writer.release()
             self._writer = None
 
-    def destroy_node(self) -> None:
-        """Finish the file and say how many frames it holds."""
+    def teardown(self) -> None:
+        """Finish the file and say how many frames it holds (before the DDS teardown)."""
         self.close()
         try:
             print(f'image_recorder: wrote {self.frames} frames to {self._output}',
                   file=sys.stderr, flush=True)
         except (OSError, ValueError):
             pass  # a closed terminal
-        super().destroy_node()
 
 
 def main(args: Optional[list[str]] = None) -> None:

@@ -22,10 +22,13 @@ loop; a configure or activate that fails ends the run with the node's one-line r
 the node logs itself.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+import sys
 import time
 from typing import Optional
 
+from emotion_ros.teardown_deadline import TeardownDeadline
 from lifecycle_msgs.msg import State, Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 import rclpy
@@ -42,10 +45,15 @@ STEPS = ((Transition.TRANSITION_CONFIGURE, 'configure', State.PRIMARY_STATE_UNCO
           State.PRIMARY_STATE_INACTIVE),
          (Transition.TRANSITION_ACTIVATE, 'activate', State.PRIMARY_STATE_INACTIVE,
           State.PRIMARY_STATE_ACTIVE))
+# The state label a node is in after a successful transition.
+STATE_AFTER = {Transition.TRANSITION_CONFIGURE: 'inactive',
+               Transition.TRANSITION_ACTIVATE: 'active'}
 # A service response not back after this long is taken as lost: the node's state is asked
 # instead (s). Fast DDS drops a response when the server has not yet discovered the client's
 # reply reader ("failed to send response (timeout)"), which happens here under load.
 RESPONSE_TIMEOUT = 3.0
+# A node still not active this long after the driver started is reported, once (s).
+ACTIVE_REPORT_AFTER = 30.0
 
 
 @dataclass
@@ -60,17 +68,25 @@ class _Managed:
     asking_state: bool = False
     sent: float = 0.0
     recheck: bool = False  # a transition is under way: ask the state again, send nothing
+    state: str = 'its lifecycle services not found'  # what is known of its state, for the report
+    reported: bool = False  # its "still not active" line was printed
 
 
 class LifecycleDriver:
     """Bring managed nodes to active, each on its own as soon as it can."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str],
+                 report: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
+                 ) -> None:
         """
         Create the client node (in its own context, without rclpy's signal handlers).
 
         :param names: the nodes' fully qualified names ('/cam1/camera').
+        :param report: prints one line (a node still not active after
+            :data:`ACTIVE_REPORT_AFTER` s).
         """
+        self._report = report
+        self._started = time.monotonic()
         self._context = Context()
         rclpy.init(context=self._context, signal_handler_options=SignalHandlerOptions.NO)
         self._node = Node('emotion_run_lifecycle', context=self._context)
@@ -89,11 +105,17 @@ class LifecycleDriver:
         """
         for _ in range(1 + sum(node.pending is not None for node in self._nodes)):
             self._executor.spin_once(timeout_sec=0.0)
+        late = time.monotonic() - self._started > ACTIVE_REPORT_AFTER
         for node in self._nodes:
             if node.step < len(STEPS):
                 problem = self._advance(node)
                 if problem is not None:
                     return problem
+                if late and not node.reported and node.step < len(STEPS):
+                    node.reported = True
+                    self._report(f'ERROR: {node.name.lstrip("/")} is still not active '
+                                 f'{ACTIVE_REPORT_AFTER:g} s after the start (state: '
+                                 f'{node.state})')
         return None
 
     def _advance(self, node: _Managed) -> Optional[str]:
@@ -105,6 +127,7 @@ class LifecycleDriver:
             elif node.change.service_is_ready():
                 self._send(node, node.change, ChangeState.Request(
                     transition=Transition(id=transition)), asking_state=False)
+                node.state = f'{label} sent, not answered'
             return None
         if not node.pending.done():
             if time.monotonic() - node.sent > RESPONSE_TIMEOUT:
@@ -116,6 +139,7 @@ class LifecycleDriver:
         node.pending = None
         if node.asking_state:
             state = response.current_state
+            node.state = state.label
             if state.id == after:
                 node.step += 1
             elif state.id >= State.TRANSITION_STATE_CONFIGURING:
@@ -126,6 +150,7 @@ class LifecycleDriver:
         if not response.success:
             return f'{node.name.lstrip("/")} failed to {label}'
         node.step += 1
+        node.state = STATE_AFTER[transition]
         return None
 
     def _send(self, node: _Managed, client: Client, request, asking_state: bool) -> None:
@@ -134,7 +159,8 @@ class LifecycleDriver:
         node.sent = time.monotonic()
 
     def close(self) -> None:
-        """Destroy the client node and its context."""
+        """Destroy the client node and its context, within the teardown deadline."""
         self._executor.shutdown(timeout_sec=0.0)
-        self._node.destroy_node()
-        rclpy.try_shutdown(context=self._context)
+        with TeardownDeadline(self._node.get_name()):
+            self._node.destroy_node()
+            rclpy.try_shutdown(context=self._context)

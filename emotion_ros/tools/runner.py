@@ -161,7 +161,8 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.exit(2)
     names = managed_names(children)
     supervisor = Supervisor(
-        children, manager=(lambda: LifecycleDriver(names)) if options.autostart else None)
+        children, manager=(lambda: LifecycleDriver(names, report=supervisor.say))
+        if options.autostart else None)
     # Ctrl-C, SIGTERM and a closed terminal or dropped ssh session (SIGHUP) stop the graph.
     stop = StopSignals.current()
     stop.on_stop(lambda signum: supervisor.request_stop())

@@ -214,19 +214,20 @@ class Supervisor:
             self.say(f'started {child.name} (pid {child.process.pid})')
         if self._manager_factory is not None and not self._stop_requested:
             self._manager = self._manager_factory()
+        bad: dict[str, int] = {}
         try:
             failure = self._watch()
         finally:
             codes = self._stop_all()
+            # Said before the manager's own teardown, which its deadline may end (exit -9).
+            bad = {name: code for name, code in codes.items() if code != 0}
+            if bad:
+                self.say('unclean exit: ' + ', '.join(f'{n} ({c})' for n, c in bad.items()))
             if self._manager is not None:
                 self._manager.close()
         if failure is not None:
             return failure
-        bad = {name: code for name, code in codes.items() if code != 0}
-        if bad:
-            self.say('unclean exit: ' + ', '.join(f'{n} ({c})' for n, c in bad.items()))
-            return 1
-        return 0
+        return 1 if bad else 0
 
     def _watch(self) -> Optional[int]:
         """Watch the children; return None for a normal end, else the exit code to report."""
