@@ -22,10 +22,12 @@ Launch the emotion pipeline: camera, face tracker and emotion classifier (and RV
     ros2 launch emotion_ros emotion.launch.py autostart:=false   # for a lifecycle manager
 
 The node list comes from emotion_ros.graph.pipeline(), which emotion_run also uses. The three
-nodes are lifecycle nodes: with autostart (the default) each is configured at launch and
-activated once inactive (launch_ros events, which work on Humble, Jazzy and Kilted). A node
-that fails to configure ends the launch with an error. File sources (not cameras) end the
-launch once every one of them has ended, as in emotion_run.
+nodes are lifecycle nodes: with autostart (the default) each configures and activates itself
+(its ``autostart`` parameter), so no transition depends on launch_ros seeing a volatile
+``transition_event`` that a node may publish before launch_ros's subscription is matched. A
+node that fails to configure exits 1, which ends the launch with one line and exit code 1. With
+autostart:=false the nodes wait unconfigured for a lifecycle manager. File sources (not cameras)
+end the launch once every one of them has ended cleanly, as in emotion_run.
 """
 
 import os
@@ -34,41 +36,15 @@ from ament_index_python.packages import get_package_share_directory
 from emotion_ros.graph import AUTOSTART_ARGUMENT, is_true, LAUNCH_ARGUMENTS, PACKAGE
 from emotion_ros.graph import PARAMS_FILE, pipeline, RVIZ_FILE
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.actions import RegisterEventHandler, Shutdown
 from launch.event_handlers import OnProcessExit
-from launch.events import matches_action
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import LifecycleNode, Node
-from launch_ros.event_handlers import OnStateTransition
-from launch_ros.events.lifecycle import ChangeState
-from lifecycle_msgs.msg import Transition
 
 
-class ConfigureFailed(RuntimeError):
-    """A node could not be configured: launch logs this one line and exits with 1."""
-
-
-def _change_state(node: LifecycleNode, transition: int) -> EmitEvent:
-    return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
-                                       transition_id=transition))
-
-
-def _autostart(node: LifecycleNode, name: str) -> list:
-    """Configure ``node`` now, activate it once inactive, fail the launch if configure fails."""
-
-    def failed(context):
-        raise ConfigureFailed(f'{name} failed to configure (its reason is logged above)')
-
-    return [
-        RegisterEventHandler(OnStateTransition(
-            target_lifecycle_node=node, start_state='configuring', goal_state='inactive',
-            entities=[_change_state(node, Transition.TRANSITION_ACTIVATE)])),
-        RegisterEventHandler(OnStateTransition(
-            target_lifecycle_node=node, start_state='configuring', goal_state='unconfigured',
-            entities=[OpaqueFunction(function=failed)])),
-        _change_state(node, Transition.TRANSITION_CONFIGURE),
-    ]
+class NodeFailed(RuntimeError):
+    """A node exited with an error (e.g. it could not configure): launch logs it and exits 1."""
 
 
 def _nodes(context):
@@ -83,23 +59,28 @@ def _nodes(context):
     running_sources = {spec.full_name for spec in specs if spec.ends_run}
     actions = []
     for spec in specs:
+        # With autostart the node configures and activates itself (see the module docstring).
+        parameters = [params_file, spec.parameters, {'autostart': autostart}]
         node = LifecycleNode(package=spec.package, executable=spec.executable, name=spec.name,
-                             namespace=spec.namespace,
-                             parameters=[params_file, spec.parameters],
+                             namespace=spec.namespace, parameters=parameters,
                              remappings=list(spec.remappings), output='screen',
                              emulate_tty=True)
         actions.append(node)
-        if autostart:
-            actions += _autostart(node, spec.full_name)
-        if spec.ends_run:
-            def source_ended(event, context, name=spec.full_name):
-                running_sources.discard(name)
-                if running_sources or context.is_shutdown:
-                    return None  # more to play, or already stopping (Ctrl-C)
-                return [Shutdown(reason='every source finished')]
 
-            actions.append(RegisterEventHandler(OnProcessExit(target_action=node,
-                                                              on_exit=source_ended)))
+        def exited(event, context, name=spec.full_name, ends_run=spec.ends_run):
+            if context.is_shutdown:
+                return None  # already stopping (Ctrl-C, or every source finished)
+            if event.returncode != 0:
+                raise NodeFailed(f'{name} exited with code {event.returncode} (its reason is '
+                                 'logged above)')
+            if not ends_run:
+                return None
+            running_sources.discard(name)
+            if running_sources:
+                return None  # more to play
+            return [Shutdown(reason='every source finished')]
+
+        actions.append(RegisterEventHandler(OnProcessExit(target_action=node, on_exit=exited)))
     if rviz:
         actions.append(Node(package='rviz2', executable='rviz2', name='rviz2',
                             arguments=['-d', os.path.join(config, RVIZ_FILE)]))

@@ -171,7 +171,8 @@ class CameraNode(ManagedNode):
         # Say "publishing" once frames flow (after each (re)open), not while none can.
         self._announced = False
         self._started = 0.0
-        self._diagnostics = NodeDiagnostics(self, state=lambda: self.state_label)
+        self._diagnostics = NodeDiagnostics(self, state=lambda: self.state_label,
+                                            waiting=self._gate.long_wait)
 
     def activate(self) -> None:
         """Open a camera device; start capturing once the image subscribers are heard."""

@@ -35,7 +35,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from emotion_ros.core.config import DiagnosticsConfig
 from emotion_ros.core.health.diagnostic_report import assess
 from emotion_ros.core.health.diagnostic_report import to_key_values
-from emotion_ros.core.health.stage_stats import OK, StageStats
+from emotion_ros.core.health.stage_stats import OK, StageStats, WARN
 from emotion_ros.nodes.parameters import declare_config
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -53,7 +53,8 @@ class NodeDiagnostics:
 
     def __init__(self, node: Node, dropped: Optional[Totals] = None,
                  counters: Optional[Totals] = None, hardware_id: str = '',
-                 state: Optional[Callable[[], str]] = None) -> None:
+                 state: Optional[Callable[[], str]] = None,
+                 waiting: Optional[Callable[[], Optional[str]]] = None) -> None:
         """
         Declare the ``diagnostics_*`` parameters, the publisher and the timer.
 
@@ -65,6 +66,9 @@ class NodeDiagnostics:
         :param hardware_id: the status's hardware_id (e.g. the camera device).
         :param state: returns the node's lifecycle state ('active', 'inactive', ...): reported
             as a value; a node that is not active is reported OK with its state as message.
+        :param waiting: returns what an active node has waited for too long (its output
+            subscribers, see :class:`~emotion_ros.nodes.when_matched.WhenMatched`), or None:
+            reported as a WARN with that text as message.
         """
         (self.config,) = declare_config(node, DiagnosticsConfig)
         self._node = node
@@ -74,6 +78,7 @@ class NodeDiagnostics:
         self._name = node.get_fully_qualified_name().lstrip('/')
         self._hardware_id = hardware_id
         self._state = state
+        self._waiting = waiting
         self._publisher = node.create_publisher(DiagnosticArray, DIAGNOSTICS_TOPIC,
                                                 DIAGNOSTICS_QOS)
         self._timer = node.create_timer(self.config.diagnostics_period, self.publish)
@@ -126,6 +131,10 @@ class NodeDiagnostics:
             if state != 'active':
                 # Not running by request: no input is expected, so nothing is wrong.
                 level, message = OK, state
+        waiting = self._waiting() if self._waiting is not None else None
+        if waiting is not None and (self._state is None or self._state() == 'active'):
+            values.append(KeyValue(key='waiting', value=waiting))
+            level, message = max(level, WARN), waiting
         status = DiagnosticStatus(
             level=bytes([level]), name=self._name, message=message,
             hardware_id=self._hardware_id, values=values)

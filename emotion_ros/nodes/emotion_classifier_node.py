@@ -130,7 +130,8 @@ class EmotionClassifierNode(ManagedNode):
             event_callbacks=self._gate.callbacks()))
         self._events = EmotionEventOutput(self, config)
         self._diagnostics = NodeDiagnostics(self, dropped=self._dropped, counters=self._counters,
-                                            state=lambda: self.state_label)
+                                            state=lambda: self.state_label,
+                                            waiting=self._gate.long_wait)
         self.get_logger().info(
             f'model {self._model_name} ({model_path}, {classifier.backend}), classes: '
             f'{", ".join(self._estimator.labels)}')

@@ -99,7 +99,7 @@ class FaceTrackerNode(ManagedNode):
         self._frame_check = FrameLossCheck(self)
         self._diagnostics = NodeDiagnostics(
             self, counters=lambda: {'log lines suppressed': self._throttle.suppressed},
-            state=lambda: self.state_label)
+            state=lambda: self.state_label, waiting=self._gate.long_wait)
 
     def activate(self) -> None:
         """Subscribe to the images once the outputs are heard (``wait_for_output_subscribers``)."""

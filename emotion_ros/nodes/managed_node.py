@@ -29,6 +29,7 @@ without a manager; ``emotion_run`` and the launch file drive the transitions ins
 """
 
 from collections.abc import Callable
+import threading
 
 from emotion_ros.core.config import AUTOSTART_DEFAULT, AUTOSTART_DESCRIPTION
 from emotion_ros.nodes.node_main import first_line, STARTUP_ERRORS, StartupError
@@ -38,6 +39,9 @@ from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackRet
 
 # Errors of a configure step that become FAILURE with their first line logged.
 CONFIGURE_ERRORS = (StartupError, *STARTUP_ERRORS, _rclpy.RCLError)
+# An autostart still not at active this long after it began is an ERROR in the log (s): a
+# configure (model or detector load, device open) takes 0.1-5 s here, even under load.
+AUTOSTART_REPORT_AFTER = 30.0
 
 
 class ManagedNode(LifecycleNode):
@@ -133,6 +137,18 @@ class ManagedNode(LifecycleNode):
         """
         if not self.get_parameter('autostart').value:
             return True
-        if self.trigger_configure() != TransitionCallbackReturn.SUCCESS:
-            return False
-        return self.trigger_activate() == TransitionCallbackReturn.SUCCESS
+        # Nothing waits forever without a word: a configure that blocks (a device that never
+        # opens) is reported from this timer thread (the main thread waits in C meanwhile).
+        report = threading.Timer(AUTOSTART_REPORT_AFTER, self._report_not_active)
+        report.daemon = True
+        report.start()
+        try:
+            if self.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+                return False
+            return self.trigger_activate() == TransitionCallbackReturn.SUCCESS
+        finally:
+            report.cancel()
+
+    def _report_not_active(self) -> None:
+        self.get_logger().error(f'autostart: still not active {AUTOSTART_REPORT_AFTER:g} s '
+                                f'after it began (state: {self.state_label})')
