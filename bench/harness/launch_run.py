@@ -42,8 +42,9 @@ ACTIVE_MARKS = {
 }
 # A ROS log line's logger name, e.g. '... [INFO] [1796554068.8] [left.face_tracker]: ...'.
 _LOGGER = re.compile(r'\[INFO\] \[[\d.]+\] \[([\w.]+)\]: (.*)')
-# Launch's own log: '<wall time, s> [INFO] [camera_node-1]: process has finished cleanly ...'.
-_LAUNCH_LINE = re.compile(r'^([\d.]+) \[\w+\] \[([\w.-]+)\]: (.*)$')
+# Launch's own log: '<wall time, s> [INFO] [camera_node-1]: process has finished cleanly ...'
+# (a process is named '<executable>-<N>'; other loggers, e.g. launch_ros's, are not processes).
+_LAUNCH_LINE = re.compile(r'^([\d.]+) \[\w+\] \[(\w+-\d+)\]: (.*)$')
 _EXIT_CODE = re.compile(r'process has died \[pid \d+, exit code (-?\d+)')
 # The prefix launch puts before a process's screen output: '[face_tracker_node-2] ...'.
 _PREFIX = re.compile(r'^\[([\w-]+)\] ')
@@ -129,7 +130,7 @@ def process_ends(text: str) -> dict[str, ProcessEnd]:
     ends: dict[str, ProcessEnd] = {}
     for line in text.splitlines():
         match = _LAUNCH_LINE.match(line)
-        if not match or match.group(2) == 'launch':
+        if not match:
             continue
         stamp, name, message = float(match.group(1)), match.group(2), match.group(3)
         end = ends.setdefault(name, ProcessEnd(name))
