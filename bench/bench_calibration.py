@@ -205,12 +205,18 @@ def cross_validate(data: Estimates, folds: int = FOLDS) -> tuple[np.ndarray, lis
 def summary(probabilities: np.ndarray, data: Estimates, resamples: int) -> dict:
     """ECE with its two intervals, NLL, Brier, accuracy, mean confidence and the bins."""
     confidence, correct = top(probabilities, data.truth)
+    by_source = {}
+    for source in sorted(set(data.sources)):
+        members = np.array([s == source for s in data.sources])
+        by_source[source] = {'n': int(members.sum()),
+                             'accuracy': float(correct[members].mean()),
+                             'mean_confidence': float(confidence[members].mean())}
     return {'ece': ece(confidence, correct),
             'ece_95_people': bootstrap_ece(confidence, correct, data.persons, resamples),
             'ece_95_faces': bootstrap_ece(confidence, correct, None, resamples),
             'nll': nll(probabilities, data.truth), 'brier': brier(probabilities, data.truth),
             'accuracy': float(correct.mean()), 'mean_confidence': float(confidence.mean()),
-            'bins': reliability(confidence, correct)}
+            'bins': reliability(confidence, correct), 'by_source': by_source}
 
 
 def plot(before: dict, after: dict, path: Path) -> None:
@@ -255,6 +261,9 @@ def print_bins(name: str, figures: dict) -> None:
           f'{flow:.3f}-{fhigh:.3f} resampling faces), NLL {figures["nll"]:.3f}, Brier '
           f'{figures["brier"]:.3f}, accuracy {figures["accuracy"]:.3f}, mean confidence '
           f'{figures["mean_confidence"]:.3f}')
+    print('per source (faces, accuracy, mean confidence): ' + ', '.join(
+        f'{k} {v["n"]} {v["accuracy"]:.2f} {v["mean_confidence"]:.2f}'
+        for k, v in figures['by_source'].items()))
     print('| confidence | faces | accuracy | mean confidence |')
     print('|---|--:|--:|--:|')
     for b in figures['bins']:
