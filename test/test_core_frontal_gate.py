@@ -149,3 +149,30 @@ def test_the_gate_follows_max_yaw_deg(classifier, faces) -> None:
                                                      EmotionConfig(max_yaw_deg=limit))
         [result], _ = estimator.estimate(*_face(faces, TURNED))
         assert result.reliable is reliable, limit
+
+
+def _scaled(faces: dict, scale: float):
+    """Return the frontal still scaled by ``scale``, with its face box and pose scaled too."""
+    image, box, keypoints, pose = faces[FRONTAL]
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    points = [(x * scale, y * scale) for x, y in keypoints]
+    return small, [(1, tuple(v * scale for v in box), points, tuple(pose))]
+
+
+def test_a_face_below_min_face_height_is_held_like_a_turned_head(classifier, faces) -> None:
+    """Large: trusted; then small: its last trusted estimate; small from the start: none."""
+    image, box, _, _ = faces[FRONTAL]
+    limit = box[3] * 0.5  # the frontal still's face, halved, falls below it
+    config = EmotionConfig(min_face_height=int(limit))
+    estimator = FaceEmotionEstimator.from_config(classifier, config)
+    large, = estimator.estimate(*_scaled(faces, 1.0), stamp=0.0)[0]
+    small, = estimator.estimate(*_scaled(faces, 0.4), stamp=0.5)[0]
+    assert large.reliable and not small.reliable
+    assert small.held_for == pytest.approx(0.5)
+    np.testing.assert_allclose(small.probabilities, large.probabilities)
+    assert to_annotations([small])[0].held, 'the annotated image shows it as held'
+    fresh = FaceEmotionEstimator.from_config(classifier, config)
+    never, = fresh.estimate(*_scaled(faces, 0.4), stamp=0.0)[0]
+    assert not never.reliable and math.isnan(never.held_for)
+    off = FaceEmotionEstimator.from_config(classifier, EmotionConfig(min_face_height=0))
+    assert off.estimate(*_scaled(faces, 0.4), stamp=0.0)[0][0].reliable

@@ -46,6 +46,8 @@ DETECTOR_CHOICES = ('blazeface', 'haar')
 BLAZEFACE_MODEL_CHOICES = ('full', 'short')
 # The one parameter outside the stage configs: every managed node declares it in its
 # constructor (emotion_ros.nodes.managed_node), before any configure.
+# Smallest trusted face box height (image pixels); see EmotionConfig.min_face_height.
+MIN_FACE_HEIGHT_DEFAULT = 0
 AUTOSTART_DEFAULT = False
 AUTOSTART_DESCRIPTION = ('configure and activate at start, without a lifecycle manager '
                          '(emotion_run and the launch file do)')
@@ -224,6 +226,11 @@ class EmotionConfig(StageConfig):
         25.0, 'largest head |yaw| (Face.yaw, degrees) whose emotion is trusted; beyond it a '
         'face keeps its last trusted estimate (Emotion.reliable false); 180: off',
         low=0.0, high=180.0)
+    # Trusts only faces tall enough for the model to be right (issue: accuracy against face
+    # height); off until bench/bench_scale.py's figures choose the default.
+    min_face_height: int = setting(
+        MIN_FACE_HEIGHT_DEFAULT, 'smallest trusted face box height, pixels; a smaller face is '
+        'held like a turned head; 0: off', low=0, high=10000)
     attention_max_yaw_deg: float = setting(
         15.0, 'largest head |yaw| for Emotion.looking_at_camera, degrees (head orientation, '
         'not gaze)', low=0.0, high=180.0)

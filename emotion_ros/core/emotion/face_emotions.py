@@ -30,7 +30,9 @@ A face may come with its head pose (:mod:`emotion_ros.core.faces.head_pose`). On
 than ``max_yaw_deg`` is still classified, but the frame's probabilities do not enter its track's
 smoothing (:func:`emotion_ros.core.emotion.trust.is_frontal`): the track keeps its last trusted
 estimate, marked ``reliable=False`` with ``held_for``, the time since that estimate. A track
-never trusted yet reports the frame's own probabilities, unsmoothed, with ``held_for`` NaN.
+never trusted yet reports the frame's own probabilities, unsmoothed, with ``held_for`` NaN. A
+face whose box is less tall than ``min_face_height`` is held the same way: too small for the
+model to be right often enough.
 
 Faces whose box or keypoints cannot be real are skipped, and of the rest at most ``max_faces``
 (the largest) are classified, so one frame costs a bounded time whatever a publisher of faces
@@ -117,7 +119,8 @@ class FaceEmotionEstimator:
                  max_yaw_deg: float = EmotionConfig.max_yaw_deg,
                  attention: tuple[float, float] = (EmotionConfig.attention_max_yaw_deg,
                                                    EmotionConfig.attention_max_pitch_deg),
-                 max_faces: int = FaceLimitConfig.max_faces, views_per_frame: int = 0) -> None:
+                 max_faces: int = FaceLimitConfig.max_faces, views_per_frame: int = 0,
+                 min_face_height: int = EmotionConfig.min_face_height) -> None:
         """
         Build the stage.
 
@@ -135,6 +138,8 @@ class FaceEmotionEstimator:
         :param views_per_frame: views classified per tracked face and frame, in turn (a
             face's first frame gets all); 0, or a smoother with alpha 0: all views every
             frame (independent images).
+        :param min_face_height: faces whose box is less tall (pixels) are not trusted (0: all
+            are), as a turned head is not.
         :raises ValueError: for an empty set of margins or a negative or non-finite margin, or
             ``max_faces`` or ``views_per_frame`` out of range.
         """
@@ -150,6 +155,7 @@ class FaceEmotionEstimator:
         self._mirror = bool(mirror)
         self._align_roll = bool(align_roll)
         self._max_yaw_deg = float(max_yaw_deg)
+        self._min_face_height = float(min_face_height)
         self._attention = (float(attention[0]), float(attention[1]))
         # Track id -> stamp (s) of its last trusted estimate.
         self._trusted_at: dict[int, float] = {}
@@ -176,7 +182,7 @@ class FaceEmotionEstimator:
         return cls(classifier, ProbabilitySmoother(config.smoothing), config.crop_margins,
                    config.mirror, config.align_roll, config.max_yaw_deg,
                    (config.attention_max_yaw_deg, config.attention_max_pitch_deg),
-                   limits.max_faces, config.views_per_frame)
+                   limits.max_faces, config.views_per_frame, config.min_face_height)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -276,7 +282,8 @@ class FaceEmotionEstimator:
         now = time.monotonic() if stamp is None else float(stamp)
         results = []
         for (face_id, box, pose), raw in zip(kept, probabilities):
-            estimate, reliable, held_for = self._gated(face_id, raw, pose, now)
+            trusted = box[3] >= self._min_face_height and is_frontal(pose, self._max_yaw_deg)
+            estimate, reliable, held_for = self._gated(face_id, raw, trusted, now)
             label, confidence = top_label(estimate, self.labels)
             valence, arousal = valence_arousal(estimate, self._points)
             results.append(FaceEmotion(
@@ -286,10 +293,10 @@ class FaceEmotionEstimator:
                 pose=pose, valence=valence, arousal=arousal))
         return results, problems
 
-    def _gated(self, face_id: int, raw: np.ndarray, pose: HeadPose,
+    def _gated(self, face_id: int, raw: np.ndarray, trusted: bool,
                now: float) -> tuple[np.ndarray, bool, float]:
         """Return a face's estimate, whether it is trusted, and how long it has been held."""
-        if is_frontal(pose, self._max_yaw_deg):
+        if trusted:
             self._trusted_at[face_id] = now
             return self._smoother.update(face_id, raw), True, 0.0
         held = self._smoother.peek(face_id)
