@@ -18,4 +18,5 @@ bench: setup
 	@bash -c 'source scripts/env.sh && python bench/bench_pipeline.py'
 
 clean:
-	rm -rf build install log out .setup build-jazzy install-jazzy .setup-jazzy
+	rm -rf build install log out .setup build-jazzy install-jazzy .setup-jazzy build-test \
+	  install-test build-test-jazzy install-test-jazzy

@@ -6,7 +6,8 @@
 # the historical paths (.venv, build, install), another distro gets its own (.venv-jazzy,
 # build-jazzy, install-jazzy) so both set-ups coexist in one clone.
 # Sets EMOTION_DISTRO, EMOTION_VENV, EMOTION_BUILD, EMOTION_INSTALL, EMOTION_STAMPS, EMOTION_LOG
-# (colcon logs), EMOTION_REQUIREMENTS (shell variables, not exported); returns 1 with a
+# (colcon logs), EMOTION_REQUIREMENTS, EMOTION_TEST_BUILD and EMOTION_TEST_INSTALL (the test-only
+# stand-in interface packages, test/stand_ins) (shell variables, not exported); returns 1 with a
 # message for an unsupported distro.
 emotion_layout() {
   local root="$1"
@@ -14,11 +15,14 @@ emotion_layout() {
   case "$EMOTION_DISTRO" in
     kilted)
       EMOTION_VENV="$root/.venv" EMOTION_BUILD="$root/build" EMOTION_INSTALL="$root/install"
-      EMOTION_STAMPS="$root/.setup" EMOTION_LOG="$root/log" ;;
+      EMOTION_STAMPS="$root/.setup" EMOTION_LOG="$root/log"
+      EMOTION_TEST_BUILD="$root/build-test" EMOTION_TEST_INSTALL="$root/install-test" ;;
     jazzy)
       EMOTION_VENV="$root/.venv-$EMOTION_DISTRO" EMOTION_BUILD="$root/build-$EMOTION_DISTRO"
       EMOTION_INSTALL="$root/install-$EMOTION_DISTRO" EMOTION_STAMPS="$root/.setup-$EMOTION_DISTRO"
-      EMOTION_LOG="$root/log/colcon-$EMOTION_DISTRO" ;;
+      EMOTION_LOG="$root/log/colcon-$EMOTION_DISTRO"
+      EMOTION_TEST_BUILD="$root/build-test-$EMOTION_DISTRO"
+      EMOTION_TEST_INSTALL="$root/install-test-$EMOTION_DISTRO" ;;
     *)
       echo "ROS_DISTRO=$EMOTION_DISTRO: this workspace sets up kilted (default) or jazzy;" \
         "unset ROS_DISTRO or set it to one of those" >&2

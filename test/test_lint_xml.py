@@ -21,8 +21,12 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MANIFESTS = (REPO_ROOT / 'package.xml', REPO_ROOT / 'emotion_msgs' / 'package.xml')
-PACKAGE_NAMES = {MANIFESTS[0]: 'emotion_ros', MANIFESTS[1]: 'emotion_msgs'}
+STAND_INS = REPO_ROOT / 'test' / 'stand_ins'
+# The interface packages: ours and the test-only stand-ins (test/stand_ins/README.md).
+INTERFACE_PACKAGES = (REPO_ROOT / 'emotion_msgs', STAND_INS / 'hri_msgs', STAND_INS / 'tf2_msgs')
+MANIFESTS = (REPO_ROOT / 'package.xml',) + tuple(p / 'package.xml' for p in INTERFACE_PACKAGES)
+PACKAGE_NAMES = {REPO_ROOT / 'package.xml': 'emotion_ros',
+                 **{p / 'package.xml': p.name for p in INTERFACE_PACKAGES}}
 REQUIRED_TAGS = ('name', 'version', 'description', 'maintainer', 'license')
 
 
@@ -52,12 +56,13 @@ def test_manifest_format3(path: Path) -> None:
 
 
 @pytest.mark.linter
-def test_interface_dependencies_declared() -> None:
+@pytest.mark.parametrize('package', INTERFACE_PACKAGES, ids=lambda p: p.name)
+def test_interface_dependencies_declared(package: Path) -> None:
     """Every rosidl DEPENDENCIES entry is found by CMake and declared in package.xml."""
-    cmake = (REPO_ROOT / 'emotion_msgs' / 'CMakeLists.txt').read_text()
+    cmake = (package / 'CMakeLists.txt').read_text()
     deps = re.search(r'DEPENDENCIES ([\w ]+)', cmake).group(1).split()
     assert deps, 'no DEPENDENCIES in rosidl_generate_interfaces'
-    root = ElementTree.parse(REPO_ROOT / 'emotion_msgs' / 'package.xml').getroot()
+    root = ElementTree.parse(package / 'package.xml').getroot()
     declared = {e.text for e in root.iter() if e.tag in ('depend', 'build_depend')}
     for dep in deps:
         assert f'find_package({dep} REQUIRED)' in cmake
