@@ -21,14 +21,19 @@ Examples (from the repository root)::
     python training/train.py --data fer2013.csv                       # the original CNN
     python training/train.py --data CK+48 --arch small --split subject --tflite
     python training/train.py --resume runs/20260101-120000_seed --epochs 150
+    python training/train.py --data fer2013.csv --strategy mirrored --mixed-precision --onnx
 
 The data is ``fer2013.csv`` (Usage honoured), ``train/<class>`` + ``test/<class>`` folders or
 CK+48-style ``<class>`` folders. The run directory holds ``model.keras``, ``model.card.json``,
 ``history.csv``, ``curves.png``, ``confusion_matrix.png``, ``classification_report.txt`` and
-``metrics.json`` (and ``model.tflite`` with ``--tflite``).
+``metrics.json`` (and ``model.tflite`` with ``--tflite``, ``model.onnx`` with ``--onnx``,
+``model_int8.tflite`` and its card with ``--tflite-int8``).
 
-With ``--resume`` the run keeps its ``config.json``: only ``--epochs`` and ``--tflite`` are
-honoured, and any other option given is ignored with a warning.
+``--strategy multiworker`` runs the same command on every worker, each with its ``TF_CONFIG``;
+only the chief writes the run directory.
+
+With ``--resume`` the run keeps its ``config.json``: only ``--epochs``, ``--strategy`` and the
+export options are honoured, and any other option given is ignored with a warning.
 
 Imports: ``emotion_ros`` is used from the installed package or ``PYTHONPATH``, else from the
 repository root (this file's parent folder), so the script also runs from a plain clone; the
@@ -49,7 +54,8 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))
 from emotion_ros.training import command_line  # noqa: E402 (found through the path above)
 
 # Options honoured with --resume (the others are fixed by the run's config.json).
-RESUME_OPTIONS = ('resume', 'epochs', 'tflite')
+RESUME_OPTIONS = ('resume', 'epochs', 'tflite', 'onnx', 'tflite_int8', 'strategy')
+EXPORTS = ('tflite', 'onnx', 'tflite_int8')  # options that add an export (also when resuming)
 
 
 def config_defaults() -> Dict[str, object]:
@@ -71,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     :returns: the parser.
     """
     from emotion_ros.training.architectures import ARCHITECTURES
+    from emotion_ros.training.distribution import STRATEGIES
     from emotion_ros.training.splits import SPLITS
 
     default = config_defaults()
@@ -106,10 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help='train all epochs even without improvement')
     parser.add_argument('--tflite', action='store_true',
                         help='also export model.tflite, checked against Keras')
+    parser.add_argument('--onnx', action='store_true',
+                        help='also export model.onnx, checked against Keras on the test split')
+    parser.add_argument('--tflite-int8', action='store_true',
+                        help='also export model_int8.tflite (full integer, calibrated on '
+                             'training faces) and its card; its accuracy goes to metrics.json')
+    parser.add_argument('--strategy', default=None, choices=STRATEGIES,
+                        help=f'distribution (default: {default["strategy"]}: several local GPUs '
+                             'mirrored, else one device; multiworker reads TF_CONFIG)')
+    parser.add_argument('--mixed-precision', action='store_true',
+                        help='mixed_float16 compute with float32 outputs and loss scaling '
+                             '(faster on recent GPUs only)')
     parser.add_argument('--run-dir', help='run directory (default: runs/<time>_<arch>)')
     parser.add_argument('--resume', metavar='RUN_DIR',
                         help='continue a run from its last checkpoint (--epochs may extend it, '
-                             '--tflite adds the export; other options are ignored)')
+                             '--strategy and exports apply; other options are ignored)')
     return parser
 
 
@@ -132,8 +150,11 @@ def _resume_config(args, argv, load_config):
     config = load_config(Path(args.resume))
     if args.epochs is not None:
         config.epochs = args.epochs
-    if args.tflite:
-        config.tflite = True
+    for name in EXPORTS:
+        if getattr(args, name):
+            setattr(config, name, True)
+    if args.strategy is not None:
+        config.strategy = args.strategy
     ignored = [name for name in given_options(argv, vars(args))
                if name not in RESUME_OPTIONS]
     if ignored:
@@ -146,10 +167,13 @@ def _resume_config(args, argv, load_config):
 def expected_errors() -> command_line.Errors:
     """Return the errors of bad data, options or exports: each is printed as one line."""
     from emotion_ros.training.datasets.records import DatasetError
+    from emotion_ros.training.distribution import StrategyError
+    from emotion_ros.training.onnx_export import OnnxExportError
     from emotion_ros.training.tflite_export import TFLiteExportError
     from emotion_ros.training.trainer import TrainingError
 
-    return DatasetError, TrainingError, TFLiteExportError, ValueError, OSError
+    return (DatasetError, TrainingError, TFLiteExportError, OnnxExportError, StrategyError,
+            ValueError, OSError)
 
 
 def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
@@ -163,7 +187,7 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
     """
     if args.epochs is not None and args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
         parser.error('--epochs and --batch-size must be >= 1 and --lr > 0')
-    from emotion_ros.training import trainer
+    from emotion_ros.training import distribution, trainer
 
     if args.resume:
         config = _resume_config(args, argv, trainer.load_config)
@@ -172,7 +196,9 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
             raise trainer.TrainingError('--data is required (or --resume RUN_DIR)')
         run_dir = args.run_dir or str(
             Path('runs') / f'{datetime.now():%Y%m%d-%H%M%S}_{args.arch}')
-        if (Path(run_dir) / 'config.json').exists():
+        # Another worker's chief may have started the run already: only the chief checks.
+        chief = distribution.is_chief_process(args.strategy or config_defaults()['strategy'])
+        if chief and (Path(run_dir) / 'config.json').exists():
             raise trainer.TrainingError(f'{run_dir} already holds a run: use --resume '
                                         f'{run_dir} or another --run-dir')
         config = trainer.TrainConfig(
@@ -182,7 +208,10 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
             test_split=args.test_split, split=args.split,
             subject_pattern=args.subject_pattern, seed=args.seed,
             class_weights=args.class_weights, tflite=args.tflite,
-            early_stopping=not args.no_early_stopping)
+            early_stopping=not args.no_early_stopping,
+            strategy=args.strategy or config_defaults()['strategy'],
+            mixed_precision=args.mixed_precision, onnx=args.onnx,
+            tflite_int8=args.tflite_int8)
     trainer.run_training(config, resume=bool(args.resume))
 
 

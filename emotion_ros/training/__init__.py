@@ -24,6 +24,8 @@ ROS-free training library behind the scripts in ``training/``; TensorFlow is imp
 - ``evaluation``: a model with its card on a labelled test set or on photographs.
 - ``reporting``: metrics, classification report, confusion matrix and curve plots.
 - ``card_writer``: the model card of a trained model.
-- ``tflite_export``: TFLite export, checked against the Keras predictions.
+- ``distribution``: ``--strategy`` (mirrored, multi-worker) and ``--mixed-precision``.
+- ``tflite_export``: float TFLite export checked against Keras; full-integer (int8) export.
+- ``onnx_export``: ONNX export (Keras' exporter, tf2onnx), checked against Keras.
 - ``command_line``: what the three scripts share: parser, one-line errors, exit status.
 """

@@ -30,6 +30,8 @@ DROPOUT_RATE = 0.22  # fraction of units dropped, as in the original project
 DEFAULT_LEARNING_RATE = 1e-3  # Nadam step size, the original value
 SEED_PARAMS = 7_831_815  # total parameters of the original CNN (its summary)
 SEED_TRAINABLE_PARAMS = 7_827_719  # trainable parameters of the original CNN
+# The softmax stays float32 under mixed precision (float16 probabilities lose small classes).
+OUTPUT_DTYPE = 'float32'
 
 
 def _conv_bn(layers, x, filters: int, name: str):
@@ -65,7 +67,8 @@ def build_seed(input_shape: Tuple[int, int, int] = INPUT_SHAPE, num_classes: int
     x = layers.Dense(256, activation='elu', kernel_initializer='he_normal', name='dense')(x)
     x = layers.BatchNormalization(name='dense_bn')(x)
     x = layers.Dropout(DROPOUT_RATE, name='dense_dropout')(x)
-    outputs = layers.Dense(num_classes, activation='softmax', name='emotion')(x)
+    outputs = layers.Dense(num_classes, activation='softmax', name='emotion',
+                           dtype=OUTPUT_DTYPE)(x)
     return keras.Model(inputs, outputs, name='seed_cnn')
 
 
@@ -92,7 +95,8 @@ def build_small(input_shape: Tuple[int, int, int] = INPUT_SHAPE, num_classes: in
     x = _conv_bn(layers, x, 128, 'stage4')
     x = layers.GlobalAveragePooling2D(name='gap')(x)
     x = layers.Dropout(DROPOUT_RATE, name='dropout')(x)
-    outputs = layers.Dense(num_classes, activation='softmax', name='emotion')(x)
+    outputs = layers.Dense(num_classes, activation='softmax', name='emotion',
+                           dtype=OUTPUT_DTYPE)(x)
     return keras.Model(inputs, outputs, name='small_cnn')
 
 

@@ -51,6 +51,8 @@ def write_card(path: Path, config, spec: InputSpec, metrics: Mapping[str, object
             'split': str(metrics.get('split', config.split)),
             'training': {'epochs': config.epochs, 'batch_size': config.batch_size,
                          'lr': config.lr, 'seed': config.seed,
-                         'class_weights': config.class_weights, 'parameters': num_params},
+                         'class_weights': config.class_weights, 'parameters': num_params,
+                         # Only when used, so that a float32 run's card stays as it was.
+                         **({'mixed_precision': True} if config.mixed_precision else {})},
         })
     return save_card(card, path)

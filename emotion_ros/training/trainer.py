@@ -18,8 +18,14 @@ One training run: data, splits, model, callbacks, fit, evaluation and the run di
 Run directory contents: ``model.keras`` (best validation accuracy: the checkpoint writes it
 directly), ``model.card.json``, ``history.csv``, ``curves.png``, ``confusion_matrix.png``,
 ``classification_report.txt``, ``metrics.json``, ``config.json`` and, for ``--resume``,
-``last.keras`` + ``state.json``; optionally ``model.tflite`` (verified against the Keras
-predictions; deleted again when the check fails, after the model and card are written).
+``last.keras`` + ``state.json``; optionally ``model.tflite`` and ``model.onnx`` (verified
+against the Keras predictions; deleted again when the check fails, after the model and card are
+written) and ``model_int8.tflite`` with its card ``model_int8.card.json`` (measured, not
+verified: quantisation changes some predictions).
+
+Under a distribution strategy (:mod:`emotion_ros.training.distribution`) only the chief writes
+the run directory; the other workers train in step and write their checkpoints into a
+temporary directory that is deleted when they finish.
 
 The reported metrics come from the node's loading path: the saved ``model.keras`` is loaded
 with :meth:`emotion_ros.core.model.classifier.EmotionClassifier.load` and its card, and evaluated
@@ -27,9 +33,11 @@ with
 :func:`emotion_ros.training.evaluation.predict_faces`.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 import json
 from pathlib import Path
+import shutil
+import tempfile
 import time
 from typing import Dict, List, Tuple
 
@@ -39,6 +47,7 @@ from emotion_ros.training.datasets.layouts import load_for_training
 from emotion_ros.training.datasets.records import FaceSet, LoadReport
 from emotion_ros.training.progress import make_progress_callback, make_state_callback, \
     read_state
+from emotion_ros.training.tflite_export import CALIBRATION_FACES
 
 NORMALISATION = 'unit'  # x / 255, as the original project scaled its inputs
 MONITOR = 'val_accuracy'  # metric for the best checkpoint, early stopping and LR schedule
@@ -51,6 +60,8 @@ LAST_MODEL = 'last.keras'
 MODEL_FILE = 'model.keras'
 CARD_FILE = 'model.card.json'
 TFLITE_FILE = 'model.tflite'
+TFLITE_INT8_FILE = 'model_int8.tflite'
+ONNX_FILE = 'model.onnx'
 
 
 class TrainingError(RuntimeError):
@@ -75,6 +86,10 @@ class TrainConfig:
     class_weights: bool = False
     tflite: bool = False
     early_stopping: bool = True
+    strategy: str = 'auto'
+    mixed_precision: bool = False
+    onnx: bool = False
+    tflite_int8: bool = False
     labels: Tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -181,11 +196,10 @@ def prepare_splits(config: TrainConfig, labels) -> SplitData:
     return SplitData(train, validation, test, description, parts.report, warnings)
 
 
-def _callbacks(config: TrainConfig, resumed: bool, best):
-    """Build the Keras callbacks of a run."""
+def _callbacks(config: TrainConfig, resumed: bool, best, run: Path, chief: bool):
+    """Build the Keras callbacks of a run writing into ``run`` (a temporary one off the chief)."""
     import keras
 
-    run = Path(config.run_dir)
     callbacks = [
         # The best model goes straight to model.keras: there is no second copy to keep in sync.
         keras.callbacks.ModelCheckpoint(str(run / MODEL_FILE), monitor=MONITOR, mode='max',
@@ -195,8 +209,9 @@ def _callbacks(config: TrainConfig, resumed: bool, best):
                                           patience=LR_PATIENCE, min_lr=MIN_LR),
         keras.callbacks.CSVLogger(str(run / 'history.csv'), append=resumed),
         make_state_callback(run, MONITOR),
-        make_progress_callback(config.epochs),
     ]
+    if chief:
+        callbacks.append(make_progress_callback(config.epochs))
     if config.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=MONITOR, mode='max',
                                                        patience=EARLY_STOP_PATIENCE))
@@ -241,7 +256,6 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     state = read_run_state(run) if resume else {}
     initial_epoch = int(state.get('epoch', 0))
     data = prepare_splits(config, labels)
-    run.mkdir(parents=True, exist_ok=True)
     log(f'data: {config.data}: {len(data.train)} train, {len(data.validation)} validation, '
         f'{len(data.test)} test faces ({data.description})')
     for warning in data.warnings:
@@ -250,46 +264,88 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
         log(f'data problems (skipped, see metrics.json):\n{data.report.summary()}')
     if not len(data.validation) or not len(data.train) or not len(data.test):
         raise TrainingError('training, validation and test sets must not be empty')
-    # TensorFlow is imported only now, so that data errors are reported at once.
+    # TensorFlow is imported only now, so that data errors are reported at once; the strategy
+    # comes first, since a multi-worker one must exist before any other TensorFlow operation.
+    from emotion_ros.training.distribution import make_distribution, set_mixed_precision
+
+    dist = make_distribution(config.strategy)
     import keras
 
-    from emotion_ros.training.architectures import build_model
-    from emotion_ros.training.pipeline import make_augmenter, make_dataset, prepare_inputs
+    from emotion_ros.training.pipeline import prepare_inputs
 
+    if dist.is_chief:
+        run.mkdir(parents=True, exist_ok=True)
+        write_dir = run
+    else:
+        write_dir = Path(tempfile.mkdtemp(prefix='emotion_worker_'))
+    if dist.replicas > 1 or dist.workers > 1:
+        role = 'the chief' if dist.is_chief else 'a worker (writes nothing)'
+        log(f'strategy {config.strategy}: {dist.kind}, {dist.replicas} replicas in sync over '
+            f'{dist.workers} worker(s); this process is {role}')
     seed = config.seed + initial_epoch
     keras.utils.set_random_seed(seed)
     spec = InputSpec(INPUT_SHAPE[0], INPUT_SHAPE[1], INPUT_SHAPE[2], NORMALISATION)
     x_train, x_val = (prepare_inputs(part.faces, spec) for part in (data.train, data.validation))
-    if resume:
-        model = _load_checkpoint(run / LAST_MODEL)
-        log(f'resuming {run} after epoch {initial_epoch} (seed {seed})')
-        if state.get('stopped_early'):
-            log(f'note: this run stopped early after epoch {initial_epoch} ({MONITOR} did not '
-                f'improve for {EARLY_STOP_PATIENCE} epochs); training it further may not help')
-    else:
-        model = build_model(config.arch, INPUT_SHAPE, len(labels))
-        compile_model(model, config.lr)
-    save_config(config)
+    policy = set_mixed_precision(config.mixed_precision)
+    try:
+        seconds = _fit(config, resume, state, dist, write_dir, data, x_train, x_val, seed, log)
+    finally:
+        set_mixed_precision(False)
+        if not dist.is_chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
+    if not dist.is_chief:
+        log('worker done; the chief writes the run directory')
+        return {}
+    extra = {'distribution': dist.describe(), 'dtype_policy': policy}
+    return _finish_run(config, spec, data, seconds, initial_epoch, log, extra)
+
+
+def _fit(config: TrainConfig, resume: bool, state: dict, dist, write_dir: Path,
+         data: SplitData, x_train, x_val, seed: int, log) -> float:
+    """Build or load the model under the strategy and train it; return the seconds taken."""
+    from emotion_ros.training.architectures import build_model
+    from emotion_ros.training.distribution import shard_by_data
+    from emotion_ros.training.pipeline import make_augmenter, make_dataset
+
+    run = Path(config.run_dir)
+    labels = tuple(config.labels)
+    initial_epoch = int(state.get('epoch', 0))
+    with dist.strategy.scope():
+        if resume:
+            model = _load_checkpoint(run / LAST_MODEL)
+            log(f'resuming {run} after epoch {initial_epoch} (seed {seed})')
+            if state.get('stopped_early'):
+                log(f'note: this run stopped early after epoch {initial_epoch} ({MONITOR} did '
+                    f'not improve for {EARLY_STOP_PATIENCE} epochs); training it further may '
+                    'not help')
+        else:
+            model = build_model(config.arch, INPUT_SHAPE, len(labels))
+            compile_model(model, config.lr)
+    if dist.is_chief:
+        save_config(config)
     weights = (splits.class_weights(data.train.labels, len(labels))
                if config.class_weights else None)
     train_ds = make_dataset(x_train, data.train.labels, config.batch_size, True, seed,
                             make_augmenter(seed))
     val_ds = make_dataset(x_val, data.validation.labels, config.batch_size, False, seed)
+    if dist.workers > 1:
+        train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
     start = time.perf_counter()
     if initial_epoch < config.epochs:
         model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
                   initial_epoch=initial_epoch, class_weight=weights, shuffle=False,
-                  callbacks=_callbacks(config, resume, state.get('best')), verbose=0)
+                  callbacks=_callbacks(config, resume, state.get('best'), write_dir,
+                                       dist.is_chief), verbose=0)
     seconds = time.perf_counter() - start
-    if not (run / MODEL_FILE).is_file():
+    if not (write_dir / MODEL_FILE).is_file():
         # No epoch improved on the threshold (or none ran): keep the current weights.
-        model.save(str(run / MODEL_FILE))
-    return _finish_run(config, spec, data, seconds, initial_epoch, log)
+        model.save(str(write_dir / MODEL_FILE))
+    return seconds
 
 
 def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
-                initial_epoch: int, log) -> Dict[str, object]:
-    """Evaluate the saved model as the node loads it; write reports, card and TFLite."""
+                initial_epoch: int, log, extra: Dict[str, object]) -> Dict[str, object]:
+    """Evaluate the saved model as the node loads it; write reports, card and exports."""
     import keras
 
     from emotion_ros.core.model.classifier import EmotionClassifier
@@ -299,6 +355,8 @@ def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
     run = Path(config.run_dir)
     labels = tuple(config.labels)
     part = data.test
+    if config.mixed_precision:
+        _save_as_float32(run / MODEL_FILE, config)
     model = keras.models.load_model(str(run / MODEL_FILE), compile=False)
     # The card must exist for the classifier to load the model; its metrics are filled below.
     write_card(run / CARD_FILE, config, spec, {}, model.count_params())
@@ -319,7 +377,7 @@ def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
         'train_faces': len(data.train), 'validation_faces': len(data.validation),
         'test_faces': len(data.test), 'train_seconds': round(seconds, 3),
         'train_images_per_second': round(images / seconds, 2) if seconds > 0 else None,
-        'data_problems': data.report.to_dict(),
+        'data_problems': data.report.to_dict(), **extra,
     })
     reporting.write_json(metrics, run / 'metrics.json')
     write_card(run / CARD_FILE, config, spec, metrics, model.count_params())
@@ -327,7 +385,30 @@ def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
         f'{metrics["n"]} faces; run directory: {run}')
     if config.tflite:
         _export_tflite(run, model, spec, part, metrics, log)
+    if config.onnx:
+        _export_onnx(run, model, spec, part, metrics, log)
+    if config.tflite_int8:
+        _export_tflite_int8(run, model, spec, data, metrics, log)
     return metrics
+
+
+def _save_as_float32(path: Path, config: TrainConfig) -> None:
+    """
+    Rewrite a model trained with mixed precision as a float32 model with the same weights.
+
+    Its variables are float32 already; only the compute dtype changes. Robot CPUs run float16
+    convolutions slowly or not at all, and TFLite has no float16 Conv2D: the deployed
+    ``model.keras`` and its exports are float32 (``last.keras`` keeps the mixed policy, so a
+    resumed run trains on as before).
+    """
+    import keras
+
+    from emotion_ros.training.architectures import build_model
+
+    trained = keras.models.load_model(str(path), compile=False)
+    model = build_model(config.arch, INPUT_SHAPE, len(config.labels))
+    model.set_weights(trained.get_weights())
+    model.save(str(path))
 
 
 def _export_tflite(run: Path, model, spec, part: FaceSet, metrics: Dict[str, object],
@@ -358,3 +439,58 @@ def _export_tflite(run: Path, model, spec, part: FaceSet, metrics: Dict[str, obj
                                 f'metrics.json are complete in {run})') from error
     reporting.write_json(metrics, run / 'metrics.json')
     log(f'TFLite export verified: {metrics["tflite_check"]}')
+
+
+def _export_onnx(run: Path, model, spec, part: FaceSet, metrics: Dict[str, object],
+                 log) -> None:
+    """
+    Export ``model.onnx`` and check its top class on the test faces, as :func:`_export_tflite`.
+
+    :raises OnnxExportError: when the conversion or the check fails (the file is deleted).
+    """
+    from emotion_ros.training.onnx_export import export_onnx, OnnxExportError, verify_onnx
+    from emotion_ros.training.pipeline import prepare_inputs
+
+    path = run / ONNX_FILE
+    try:
+        export_onnx(model, path)
+        metrics['onnx_check'] = verify_onnx(model, path, prepare_inputs(part.faces, spec))
+    except OnnxExportError as error:
+        path.unlink(missing_ok=True)
+        metrics['onnx_check'] = {'error': str(error)}
+        reporting.write_json(metrics, run / 'metrics.json')
+        raise OnnxExportError(f'{error} ({path.name} deleted; {MODEL_FILE}, {CARD_FILE} and '
+                              f'metrics.json are complete in {run})') from error
+    reporting.write_json(metrics, run / 'metrics.json')
+    log(f'ONNX export verified: {metrics["onnx_check"]}')
+
+
+def _export_tflite_int8(run: Path, model, spec, data: SplitData, metrics: Dict[str, object],
+                        log) -> None:
+    """
+    Export ``model_int8.tflite`` calibrated on the training faces; measure it on the test faces.
+
+    Its card ``model_int8.card.json`` is the run's card with the int8 model's own accuracy, so
+    the node loads the file like any other model.
+
+    :raises TFLiteExportError: when the conversion fails.
+    """
+    from emotion_ros.core.model.model_card import card_path_for, load_card, save_card
+    from emotion_ros.training.pipeline import prepare_inputs
+    from emotion_ros.training.tflite_export import check_int8, export_tflite_int8
+
+    path = run / TFLITE_INT8_FILE
+    seed = int(json.loads((run / CONFIG_FILE).read_text()).get('seed', 0))
+    export_tflite_int8(model, path, prepare_inputs(data.train.faces, spec), seed)
+    check = check_int8(model, path, prepare_inputs(data.test.faces, spec), data.test.labels)
+    metrics['tflite_int8_check'] = check
+    reporting.write_json(metrics, run / 'metrics.json')
+    card = load_card(run / CARD_FILE)
+    quantisation = ('full integer (int8), calibrated on '
+                    f'{min(len(data.train), CALIBRATION_FACES)} training faces')
+    save_card(replace(card, metrics=dict(card.metrics, accuracy=check['accuracy'],
+                                         float_accuracy=check['float_accuracy']),
+                      extra=dict(card.extra, quantisation=quantisation)), card_path_for(path))
+    log(f'int8 TFLite export: {check["size_bytes"]:,} bytes, top class as Keras on '
+        f'{check["argmax_agreement"]:.1%} of {check["n"]} test faces, accuracy '
+        f'{check["accuracy"]:.4f} (float {check["float_accuracy"]:.4f})')
