@@ -85,7 +85,7 @@ BACKGROUNDS = 12  # frames of the background video used, spread over it
 VIDEO_STRIDE = 6
 # Zoom steps around real video frames: scale of a 4:3 window centred on the face (1: the
 # window as tall as the video frame, fitted into 640x480).
-ZOOMS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+ZOOMS = (0.1, 0.13, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 ZOOM_VIDEOS = (('single_face.mp4', 6), ('WolfgangLanger_Pexels.mp4', 60))  # (file, stride)
 EYE_DISTANCE_MM = 63.0  # interpupillary distance of the head pose's face model, mm
 # The detector set-ups: name -> DetectorConfig keyword arguments.
@@ -96,8 +96,13 @@ DETECTORS = {
     'short .5': {'blazeface_model': 'short', 'min_score': 0.5},
     'haar': {'detector': 'haar'},
 }
+# Tiles of the tiled set-ups: (columns, rows), and each tile's overlap with its neighbour as a
+# fraction of the tile (so a face on a seam is whole in one tile).
+TILE_OVERLAP = 0.25
 # Set-ups measured: name -> (rule, detectors). 'one': that detector; 'merge': all of them on
-# every frame, boxes merged by weighted NMS; 'else': the second only when the first finds none.
+# every frame, boxes merged by weighted NMS; 'else': the second only when the first finds none;
+# 'tiles CxR': the first on the whole frame and on C x R overlapping tiles, merged (a bound on
+# what tiling gives for small faces, not a candidate at its cost).
 SETUPS = {
     'full': ('one', ('full',)),
     'short': ('one', ('short',)),
@@ -105,8 +110,12 @@ SETUPS = {
     'full+short': ('merge', ('full', 'short')),
     'full .5+short': ('merge', ('full .5', 'short')),
     'full, else short': ('else', ('full', 'short')),
+    'full + 2x2 tiles': ('tiles 2x2', ('full',)),
+    'full + 3x3 tiles': ('tiles 3x3', ('full',)),
 }
 DEFAULT_SETUP = 'full'  # today's default (DetectorConfig())
+# Drawn in the plot (the others are in the tables).
+PLOT_SETUPS = ('full', 'short', 'haar', 'full+short', 'full .5+short', 'full + 2x2 tiles')
 
 
 @dataclass
@@ -143,6 +152,32 @@ def merge(detections: Sequence) -> list:
             for (x1, y1, x2, y2), s, kp in zip(boxes, scores, points)]
 
 
+def tiles(width: int, height: int, columns: int, rows: int,
+          overlap: float = TILE_OVERLAP) -> list[tuple[int, int, int, int]]:
+    """Return ``(x0, y0, x1, y1)`` tiles covering the frame, overlapping by ``overlap``."""
+    tile_w = width / (columns - (columns - 1) * overlap)
+    tile_h = height / (rows - (rows - 1) * overlap)
+    out = []
+    for row in range(rows):
+        for column in range(columns):
+            x0 = round(column * tile_w * (1 - overlap))
+            y0 = round(row * tile_h * (1 - overlap))
+            out.append((x0, y0, min(round(x0 + tile_w), width), min(round(y0 + tile_h), height)))
+    return out
+
+
+def detect_tiled(detector, frame: np.ndarray, columns: int, rows: int) -> list:
+    """Run a core detector on the whole frame and on each tile; merge by weighted NMS."""
+    from emotion_ros.core.faces.detection import Detection
+
+    found = list(detector.detect(frame))
+    for x0, y0, x1, y1 in tiles(frame.shape[1], frame.shape[0], columns, rows):
+        for d in detector.detect(np.ascontiguousarray(frame[y0:y1, x0:x1])):
+            found.append(Detection(d.x + x0, d.y + y0, d.w, d.h, d.score,
+                                   tuple((px + x0, py + y0) for px, py in d.keypoints)))
+    return merge(found)
+
+
 def run_setups(detectors: dict, frame: np.ndarray, setups: Sequence[str]
                ) -> dict[str, tuple[list, float]]:
     """
@@ -150,7 +185,8 @@ def run_setups(detectors: dict, frame: np.ndarray, setups: Sequence[str]
 
     :returns: per set-up, its detections and its ms on this frame.
     """
-    needed = {d for name in setups for d in SETUPS[name][1]}
+    needed = {d for name in setups if not SETUPS[name][0].startswith('tiles')
+              for d in SETUPS[name][1]}
     found, ms = {}, {}
     for name in sorted(needed):
         start = time.perf_counter()
@@ -161,6 +197,11 @@ def run_setups(detectors: dict, frame: np.ndarray, setups: Sequence[str]
         rule, parts = SETUPS[name]
         if rule == 'one':
             out[name] = (found[parts[0]], ms[parts[0]])
+        elif rule.startswith('tiles'):
+            columns, rows = (int(v) for v in rule.split()[1].split('x'))
+            start = time.perf_counter()
+            out[name] = (detect_tiled(detectors[parts[0]], frame, columns, rows),
+                         (time.perf_counter() - start) * 1e3)
         elif rule == 'else':
             first = found[parts[0]]
             out[name] = ((first, ms[parts[0]]) if first
@@ -360,13 +401,14 @@ class Tally:
         """Start empty."""
         self.cells: dict[tuple[str, int], dict[str, Any]] = {}
 
-    def add(self, setup: str, height: int, found: bool, label: Optional[str],
-            predicted: Optional[str], ms: float) -> None:
-        """Count one face of one frame."""
+    def add(self, setup: str, height: Any, found: bool, label: Optional[str],
+            predicted: Optional[str], ms: float, face_px: float = math.nan) -> None:
+        """Count one face of one frame (``face_px``: its face height, pixels)."""
         cell = self.cells.setdefault((setup, height), {
             'faces': 0, 'found': 0, 'labelled_found': 0, 'right': 0, 'ms': [],
-            'per_class': {}})
+            'per_class': {}, 'face_px': []})
         cell['faces'] += 1
+        cell['face_px'].append(face_px)
         cell['found'] += found
         cell['ms'].append(ms)
         if found and label is not None:
@@ -380,7 +422,8 @@ class Tally:
         """Return ``{setup: {height: figures}}`` with medians instead of ms lists."""
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for (setup, height), cell in self.cells.items():
-            figures = dict(cell, ms=float(np.median(cell['ms'])))
+            figures = dict(cell, ms=float(np.median(cell['ms'])),
+                           face_px=float(np.median(cell['face_px'])))
             out.setdefault(setup, {})[str(height)] = figures
         return out
 
@@ -419,7 +462,7 @@ def measure(frames, detectors: dict, setups: Sequence[str], classify: Callable,
                 if rounded not in cache:
                     cache[rounded] = classify(frame, match)
                 predicted = cache[rounded]
-            tally.add(setup, key, match is not None, label, predicted, ms)
+            tally.add(setup, key, match is not None, label, predicted, ms, box[3])
 
 
 def scale_frames(faces: Sequence[Face], heights: Sequence[int], seed: int = SEED):
@@ -573,12 +616,13 @@ def print_tables(figures: dict) -> None:
     if figures['zoom']:
         print('\nzoom around real video frames: recall % (accuracy %)\n')
         keys = list(next(iter(figures['zoom'].values())))
-        print('| zoom | ' + ' | '.join(setups) + ' |')
-        print('|---|' + '--:|' * len(setups))
+        print('| zoom | face height, px | ' + ' | '.join(setups) + ' |')
+        print('|---|--:|' + '--:|' * len(setups))
         for key in keys:
             cells = [f'{_pct(c["found"], c["faces"])} ({_pct(c["right"], c["labelled_found"])})'
                      for c in (figures['zoom'][s][key] for s in setups)]
-            print(f'| {key} | ' + ' | '.join(cells) + ' |')
+            height = figures['zoom'][setups[0]][key]['face_px']
+            print(f'| {key} | {height:.0f} | ' + ' | '.join(cells) + ' |')
     print('\nms per frame (median over the scale frames), false boxes\n')
     print('| set-up | ms per frame | boxes on face-free frames | group photo boxes (false) |')
     print('|---|--:|--:|--:|')
@@ -604,8 +648,9 @@ def plot(figures: dict, path: Path, setups: Optional[Sequence[str]] = None) -> N
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
-    setups = setups or figures['setups']
+    setups = setups or [s for s in PLOT_SETUPS if s in figures['setups']]
     heights = figures['heights']
     box_mm = figures['box_mm']
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6), dpi=80, sharex=True)
@@ -624,6 +669,7 @@ def plot(figures: dict, path: Path, setups: Optional[Sequence[str]] = None) -> N
         ax.set_xscale('log')
         ax.set_xticks([16, 24, 32, 40, 64, 120, 240, 480])
         ax.set_xticklabels(['16', '24', '32', '40', '64', '120', '240', '480'])
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.axvline(FRAME_HEIGHT, color='grey', linestyle=':', linewidth=1)
         ax.set_ylim(-3, 103)
         ax.set_title(title, fontsize=10)
@@ -633,6 +679,7 @@ def plot(figures: dict, path: Path, setups: Optional[Sequence[str]] = None) -> N
         top = ax.secondary_xaxis('top', functions=(metres, metres))
         top.set_xticks([5, 3, 2, 1, 0.5, 0.3])
         top.set_xticklabels(['5', '3', '2', '1', '0.5', '0.3'])
+        top.xaxis.set_minor_formatter(NullFormatter())
         top.set_xlabel('distance, m (focal = width, 53 deg)', fontsize=8)
     axes[0].legend(fontsize=7, loc='lower center')
     fig.tight_layout()
