@@ -51,6 +51,7 @@ from emotion_ros.teardown_deadline import FAKE_HANG_VARIABLE, HUNG_MARK
 from emotion_ros.teardown_deadline import WATCHDOG_EXIT_STATUS
 from emotion_ros.tools.runner import executable_path
 from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
+from harness.launch_run import alive, descendants
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEDIA = REPO_ROOT / 'assets' / 'media'
@@ -86,6 +87,9 @@ class Case:
     # Every process hangs in its DDS teardown on purpose (fault injection): each must be ended
     # by the teardown deadline (exit -9, its one line) instead of exiting 0.
     hang_teardown: bool = False
+    # (log file, text): the window counts from when that log holds the text (e.g. a node is
+    # active, past the imports in which a stop exits at once with nothing to tear down).
+    ready_mark: tuple[str, str] = ('', '')
 
 
 @dataclass
@@ -238,7 +242,8 @@ def cases(with_launch: bool) -> list[Case]:
             [str(executable_path('image_recorder')), str(t / 'frames')], t / 'n.log', d)],
             (0.0, 2.5)),
         Case('graph_and_listeners_at_once', _graph_and_listeners, (8.0, 12.0)),
-        Case('teardown_hangs', _hung_teardowns, (1.5, 3.0), hang_teardown=True),
+        Case('teardown_hangs', _hung_teardowns, (0.5, 2.0), hang_teardown=True,
+             ready_mark=('tracker.log', 'tracking faces')),
     ]
     if with_launch:
         found.append(Case('launch_any_moment', _launch, (0.0, 8.0),
@@ -246,23 +251,12 @@ def cases(with_launch: bool) -> list[Case]:
     return found
 
 
-def _descendants(pid: int) -> list[int]:
-    """Return the pids of every process below ``pid`` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open(f'/proc/{entry}/stat') as handle:
-                    parent = int(handle.read().rsplit(')', 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+def _read(path: Path) -> str:
+    """Return a log's text so far ('' before it exists)."""
+    try:
+        return path.read_text(errors='replace')
+    except OSError:
+        return ''
 
 
 def _last_lines(text: str, count: int = 3) -> str:
@@ -271,18 +265,10 @@ def _last_lines(text: str, count: int = 3) -> str:
     return ' / '.join(lines[-count:])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f'/proc/{pid}/stat') as handle:
-            return handle.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except OSError:
-        return False
-
-
 def _first_lines_ran(case: Case, processes: list[subprocess.Popen]) -> bool:
     """Tell whether the case's programs blocked their stop signals (launch: all its nodes)."""
     if case.launched_nodes:
-        nodes = _descendants(processes[0].pid)
+        nodes = descendants(processes[0].pid)
         return len(nodes) >= case.launched_nodes and all(stop_signals_blocked(p) for p in nodes)
     return stop_signals_blocked(processes[0].pid)
 
@@ -306,12 +292,15 @@ def run_once(case: Case, domain: int,
         while case.from_first_line and not _first_lines_ran(case, processes) and \
                 time.monotonic() < deadline:
             time.sleep(0.002)
+        log, mark = case.ready_mark
+        while log and mark not in _read(tmp / log) and time.monotonic() < deadline:
+            time.sleep(0.02)
         time.sleep(rng.uniform(*case.window))
         watched = {p.pid: p for p in processes}
         sent = time.monotonic()
         if case.kill_first:
             # The runner dies at once: its nodes must notice (parent-death signal) and stop.
-            orphans = _descendants(processes[0].pid)
+            orphans = descendants(processes[0].pid)
             processes[0].kill()
             processes[0].wait()
             targets = orphans
@@ -334,18 +323,18 @@ def run_once(case: Case, domain: int,
             try:
                 codes[pid] = process.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                for child in _descendants(pid):
+                for child in descendants(pid):
                     os.kill(child, signal.SIGKILL)
                 process.kill()
                 codes[pid] = process.wait()
                 killed += 1
             stop_time = max(stop_time, time.monotonic() - sent)
-        while targets and any(_alive(p) for p in targets) and time.monotonic() < deadline:
+        while targets and any(alive(p) for p in targets) and time.monotonic() < deadline:
             time.sleep(0.02)
         if targets:
             stop_time = time.monotonic() - sent
             for pid in targets:
-                if _alive(pid):
+                if alive(pid):
                     os.kill(pid, signal.SIGKILL)
                     killed += 1
         logs = {log.name: log.read_text(errors='replace') for log in tmp.glob('*.log')}
@@ -378,7 +367,7 @@ def run_once(case: Case, domain: int,
         # Interrupted half-way (Ctrl-C of the bench): leave nothing running.
         for process in processes:
             if process.poll() is None:
-                for child in _descendants(process.pid):
+                for child in descendants(process.pid):
                     os.kill(child, signal.SIGKILL)
                 process.kill()
                 process.wait()
