@@ -86,8 +86,7 @@ def test_int8_tflite_is_full_integer_measured_and_loads_in_the_node(run):
     assert np.abs(int8_probs - keras_probs).max() < 0.1
 
 
-def test_a_failed_onnx_check_is_one_message_and_keeps_the_model(run, tmp_path, monkeypatch,
-                                                                 capsys):
+def test_a_failed_onnx_check_keeps_the_model(run, tmp_path, monkeypatch, capsys):
     def differ(model, path, inputs):
         raise onnx_export.OnnxExportError(f'{path}: ONNX predictions differ (simulated)')
 
