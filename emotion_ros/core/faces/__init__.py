@@ -20,4 +20,6 @@ Finding and following faces: detectors and the SORT tracker.
 - ``tracking``: SORT multi-object tracking of face boxes.
 - ``face_limits``: which faces one frame may cost: impossible boxes refused, at most max_faces.
 - ``head_pose``: yaw, pitch and roll of a face from its six BlazeFace keypoints.
+- ``rep155``: tracked faces as ROS4HRI (REP-155) faces: ids, regions, landmarks, expressions,
+  crops.
 """
