@@ -45,6 +45,9 @@ DISCOVERY_SETTLE = 1.0
 # they are matched, so the camera's wait covers that link too (DDS discovery of a late joiner
 # sometimes takes about 2.7 s here, longer than a short clip lasts).
 FACES_SUBSCRIBERS = 1
+# With several cameras and ros4hri: each classifier's own face id list (relative: in its
+# camera's namespace), merged onto /humans/faces/tracked by the ros4hri_faces node.
+CAMERA_TRACKED_TOPIC = 'ros4hri/tracked'
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ LAUNCH_ARGUMENTS = (
     LaunchArgument('cameras', '', 'comma-separated camera names: one pipeline per camera, each '
                    'in its own namespace (under namespace); source and video_device then take '
                    'one value for all or a comma-separated value per camera'),
+    LaunchArgument('ros4hri', 'false', 'also publish the faces as ROS4HRI (REP-155): '
+                   '/humans/faces/tracked and /humans/faces/<id>/... (needs hri_msgs)'),
 )
 # Launch-file only: emotion_run takes --no-autostart instead.
 AUTOSTART_ARGUMENT = LaunchArgument(
@@ -145,8 +150,8 @@ def _per_camera(value: str, count: int, argument: str) -> list[str]:
 
 
 def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
-                     video_device: str) -> list[NodeSpec]:
-    """Describe one camera's nodes (camera, tracker, classifier) in ``namespace``."""
+                     video_device: str, several: bool = False) -> list[NodeSpec]:
+    """Describe one camera's nodes (camera, tracker, classifier); ``several``: of several."""
     image_topic = values['image_topic'].strip() or 'image_raw'
     remap = (('image_raw', image_topic),) if image_topic != 'image_raw' else ()
     transport = values['image_transport'].strip()
@@ -174,6 +179,10 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
     classifier = dict(readers)
     if values['model']:
         classifier['model'] = values['model']
+    if is_true(values['ros4hri']):
+        classifier['ros4hri'] = True
+        if several:
+            classifier['ros4hri_tracked_topic'] = CAMERA_TRACKED_TOPIC
     nodes.append(NodeSpec('emotion_classifier_node', 'emotion_classifier', classifier, remap,
                           namespace=namespace))
     return nodes
@@ -215,6 +224,12 @@ def pipeline(args: dict[str, str]) -> list[NodeSpec]:
     sources = _per_camera(values['source'], len(namespaces), 'source')
     devices = _per_camera(values['video_device'], len(namespaces), 'video_device')
     nodes = []
+    several = len(namespaces) > 1
     for namespace, source, device in zip(namespaces, sources, devices):
-        nodes += _camera_pipeline(values, namespace, source, device)
+        nodes += _camera_pipeline(values, namespace, source, device, several)
+    if several and is_true(values['ros4hri']):
+        # REP-155's /humans/faces/tracked is absolute: one node publishes every camera's faces.
+        inputs = LIST_SEPARATOR.join(f'{ns}/{CAMERA_TRACKED_TOPIC}' for ns in namespaces)
+        nodes.append(NodeSpec('ros4hri_faces_node', 'ros4hri_faces', {'ros4hri_inputs': inputs},
+                              namespace=join_namespace(values['namespace'])))
     return nodes

@@ -90,7 +90,8 @@ def groups() -> tuple[Group, ...]:
         Group('every node', NODES, (config.DiagnosticsConfig,), (autostart_setting(),)),
         Group('camera', ('camera',), (config.CameraConfig,)),
         Group('face_tracker', ('face_tracker',), (config.DetectorConfig, config.TrackerConfig)),
-        Group('emotion_classifier', ('emotion_classifier',), (config.EmotionConfig,)),
+        Group('emotion_classifier', ('emotion_classifier',),
+              (config.EmotionConfig, config.Ros4hriConfig)),
         Group('face_tracker and emotion_classifier', ('face_tracker', 'emotion_classifier'),
               (config.ImageInputConfig, config.StartConfig, config.FaceLimitConfig)),
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from emotion_ros.core.config import (CameraConfig, DetectorConfig, DiagnosticsConfig,
                                      EmotionConfig, FaceLimitConfig, ImageInputConfig,
-                                     StartConfig, TrackerConfig)
+                                     Ros4hriConfig, StartConfig, TrackerConfig)
 from emotion_ros.core.config_fields import add_arguments, config_from_arguments, setting
 from emotion_ros.core.config_fields import StageConfig
 import pytest
@@ -28,7 +28,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig, ImageInputConfig,
-               DiagnosticsConfig, StartConfig, FaceLimitConfig)
+               DiagnosticsConfig, StartConfig, FaceLimitConfig, Ros4hriConfig)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ BLAZEFACE_MODEL_CHOICES = ('full', 'short')
 # The one parameter outside the stage configs: every managed node declares it in its
 # constructor (emotion_ros.nodes.managed_node), before any configure.
 # Smallest trusted face box height (image pixels); see EmotionConfig.min_face_height.
-MIN_FACE_HEIGHT_DEFAULT = 0
+MIN_FACE_HEIGHT_DEFAULT = 28
 AUTOSTART_DEFAULT = False
 AUTOSTART_DESCRIPTION = ('configure and activate at start, without a lifecycle manager '
                          '(emotion_run and the launch file do)')
@@ -226,8 +226,9 @@ class EmotionConfig(StageConfig):
         25.0, 'largest head |yaw| (Face.yaw, degrees) whose emotion is trusted; beyond it a '
         'face keeps its last trusted estimate (Emotion.reliable false); 180: off',
         low=0.0, high=180.0)
-    # Trusts only faces tall enough for the model to be right (issue: accuracy against face
-    # height); off until bench/bench_scale.py's figures choose the default.
+    # Measured on the labelled faces (doc/degradation.md, bench/bench_degradation.py): accuracy
+    # 95% as photographed, 87% at a 28 px box, 74% at 24 px (more than 10 points down); in
+    # 640x480 frames (bench/bench_scale.py) Haar's found faces: 88% at 28 px.
     min_face_height: int = setting(
         MIN_FACE_HEIGHT_DEFAULT, 'smallest trusted face box height, pixels; a smaller face is '
         'held like a turned head; 0: off', low=0, high=10000)
@@ -247,6 +248,37 @@ class EmotionConfig(StageConfig):
     event_lost_timeout: float = setting(
         2.0, 'with no frame for this long, every tracked face gets a LOST event (e.g. the '
         'camera stopped), s', low=0.1, high=3600.0)
+
+
+# REP-155's list of the faces present: the topic ROS4HRI consumers read.
+ROS4HRI_TRACKED_TOPIC = '/humans/faces/tracked'
+
+
+@dataclass(frozen=True)
+class Ros4hriConfig(StageConfig):
+    """The classifier's ROS4HRI (REP-155) face output (ROS nodes only; doc/ros4hri.md)."""
+
+    ros4hri: bool = setting(
+        False, 'also publish the faces as ROS4HRI (REP-155) does, under /humans/faces '
+        '(needs hri_msgs; doc/ros4hri.md)')
+    # Several cameras each publish their own list here and ros4hri_faces publishes the union
+    # on /humans/faces/tracked (emotion_run and the launch file set this; graph.py).
+    ros4hri_tracked_topic: str = setting(
+        ROS4HRI_TRACKED_TOPIC, "topic of this camera's face ids (several cameras: one each, "
+        'merged by ros4hri_faces)', non_empty=True)
+
+
+@dataclass(frozen=True)
+class Ros4hriFacesConfig(StageConfig):
+    """ros4hri_faces: the union of several cameras' face ids on /humans/faces/tracked."""
+
+    ros4hri_inputs: str = setting(
+        '', "comma-separated IdsList topics, one per camera's classifier (emotion_run and the "
+        'launch file set them)')
+    # As long as the classifier waits before it loses every face of a stopped camera.
+    ros4hri_input_timeout: float = setting(
+        2.0, "a camera's list stops counting this long after it came (the camera stopped), s",
+        low=0.05, high=3600.0)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from emotion_msgs.msg import Emotion, EmotionArray, Face, FaceArray
 from emotion_ros.conversions import AnyImage, to_bgr
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.config import EmotionConfig, FaceLimitConfig, ImageInputConfig
-from emotion_ros.core.config import StartConfig
+from emotion_ros.core.config import Ros4hriConfig, StartConfig
 from emotion_ros.core.emotion.annotate import draw_annotations
 from emotion_ros.core.emotion.face_emotions import FaceEmotion, FaceEmotionEstimator, FaceInput
 from emotion_ros.core.emotion.face_emotions import to_annotations
@@ -40,6 +40,7 @@ from emotion_ros.nodes.managed_node import ManagedNode
 from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
+from emotion_ros.nodes.ros4hri_output import Ros4hriOutput
 from emotion_ros.nodes.throttle import DistinctThrottle
 from emotion_ros.nodes.when_matched import WhenMatched
 from sensor_msgs.msg import Image
@@ -105,8 +106,8 @@ class EmotionClassifierNode(ManagedNode):
 
     def configure(self) -> None:
         """Read the parameters, load the model, create the estimator and the publishers."""
-        config, self._input_config, start_config, limits = declare_config(
-            self, EmotionConfig, ImageInputConfig, StartConfig, FaceLimitConfig)
+        config, self._input_config, start_config, limits, ros4hri = declare_config(
+            self, EmotionConfig, ImageInputConfig, StartConfig, FaceLimitConfig, Ros4hriConfig)
         model_path = resolve_model_path(config.model)
         try:
             classifier = EmotionClassifier.load(model_path)
@@ -116,6 +117,9 @@ class EmotionClassifierNode(ManagedNode):
         self.config = config
         self._model_name = classifier.card.name
         self._estimator = FaceEmotionEstimator.from_config(classifier, config, limits)
+        self._ros4hri = Ros4hriOutput(
+            self, ros4hri, self._estimator.labels, classifier.card.extra,
+            config.event_lost_timeout) if ros4hri.ros4hri else None
         self._pairer = StampPairer(config.pairing_capacity)
         self._throttle = DistinctThrottle()
         self._frame_check = FrameLossCheck(self)
@@ -156,6 +160,8 @@ class EmotionClassifierNode(ManagedNode):
     def deactivate(self) -> None:
         """Drop the subscriptions: DDS stops delivering frames and faces to this node."""
         self._gate.disarm()
+        if self._ros4hri:
+            self._ros4hri.clear()
         for subscription in self._subscriptions:
             self.destroy_subscription(subscription)
         self._subscriptions = []
@@ -172,7 +178,9 @@ class EmotionClassifierNode(ManagedNode):
         self.destroy_lifecycle_publisher(self._annotated_pub)
         self._events.destroy()
         self._diagnostics.destroy()
-        self._estimator = self._events = self._pairer = None
+        if self._ros4hri:
+            self._ros4hri.destroy()
+        self._estimator = self._events = self._pairer = self._ros4hri = None
 
     def _dropped(self) -> dict[str, int]:
         stats = self._pairer.stats
@@ -180,8 +188,10 @@ class EmotionClassifierNode(ManagedNode):
 
     def _counters(self) -> dict[str, int]:
         stats = self._pairer.stats
+        ros4hri = {'ros4hri faces published': self._ros4hri.published,
+                   'ros4hri faces': self._ros4hri.face_count} if self._ros4hri else {}
         return {'log lines suppressed': self._throttle.suppressed,
-                'repeated stamps': stats.replaced_images + stats.replaced_faces}
+                'repeated stamps': stats.replaced_images + stats.replaced_faces, **ros4hri}
 
     def _on_image(self, msg: AnyImage) -> None:
         self._diagnostics.received()
@@ -223,6 +233,8 @@ class EmotionClassifierNode(ManagedNode):
             header=image.header, classes=list(self._estimator.labels),
             model_name=self._model_name, emotions=[to_emotion_msg(r) for r in results]))
         self._events.frame(image.header, results)
+        if self._ros4hri:
+            self._ros4hri.frame(image.header, bgr, faces.faces, results)
         if draw:
             overlay = draw_annotations(bgr, to_annotations(results))
             self._annotated_pub.publish(bgr_to_imgmsg(overlay, image.header))

@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser: one flag per launch argument, plus outputs."""
     parser = argparse.ArgumentParser(prog='emotion_run', description=__doc__.splitlines()[1])
     for argument in LAUNCH_ARGUMENTS:
+        # A boolean given alone means true: --ros4hri is --ros4hri true.
+        flag = {'nargs': '?', 'const': 'true'} if argument.default in ('true', 'false') else {}
         parser.add_argument('--' + argument.name.replace('_', '-'), dest=argument.name,
-                            default=argument.default, help=argument.description)
+                            default=argument.default, help=argument.description, **flag)
     parser.add_argument('--no-autostart', dest='autostart', action='store_false',
                         help='leave the nodes unconfigured, for an external lifecycle manager '
                         '(ros2 lifecycle set NODE configure, then activate)')
@@ -135,7 +137,7 @@ def children_for(options: argparse.Namespace) -> list[Child]:
         observers[namespace] = int(options.echo) + int(options.record is not None)
     finite = {spec.namespace for spec in specs if spec.ends_run}
     for spec in reversed(specs):
-        watching = observers[spec.namespace]
+        watching = observers.get(spec.namespace, 0)  # 0: a node of no camera (ros4hri_faces)
         if spec.namespace in finite and watching and \
                 spec.executable == 'emotion_classifier_node':
             # The classifier reads images only once the echo and recorder hear it, so the
