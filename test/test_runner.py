@@ -22,6 +22,7 @@ import sys
 import time
 
 from emotion_ros.tools.supervisor import Child, Supervisor
+import numpy as np
 import pytest
 from ros_helpers import executable, REPO_ROOT, wait_for_log
 
@@ -183,3 +184,39 @@ def test_interrupt_and_wait_kills_what_ignores_sigint() -> None:
     killed = interrupt_and_wait([stubborn, polite], timeout=1.0)
     assert killed == [stubborn]
     assert stubborn.returncode == -signal.SIGKILL and polite.returncode == 0
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+@pytest.mark.parametrize('min_face_height', [None, 0])
+def test_a_face_below_min_face_height_is_never_trusted(ros_domain, tmp_path: Path,
+                                                       min_face_height) -> None:
+    """A real face about 24 px tall: found and classified, reliable only with the gate off."""
+    import cv2
+
+    still = cv2.imread(str(REPO_ROOT / 'assets' / 'media' / 'single_face.jpg'))
+    small = cv2.resize(still, None, fx=0.09, fy=0.09, interpolation=cv2.INTER_AREA)
+    canvas = np.full((120, 160, 3), 110, np.uint8)
+    canvas[10:10 + small.shape[0], 20:20 + small.shape[1]] = small[:110, :140]
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for index in range(12):
+        cv2.imwrite(str(folder / f'{index:02d}.png'), canvas)
+    params = tmp_path / 'params.yaml'
+    text = (REPO_ROOT / 'config' / 'emotion.yaml').read_text()
+    if min_face_height is not None:
+        text = text.replace('min_face_height: 28', f'min_face_height: {min_face_height}')
+    params.write_text(text)
+    result = subprocess.run(
+        [str(executable('emotion_run')), '--source', str(folder), '--params-file', str(params),
+         '--echo', '--jsonl'], capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, result.stderr[-4000:]
+    faces = [e for line in result.stdout.splitlines() if line.startswith('{')
+             for e in json.loads(line)['emotions']]
+    assert faces, result.stderr[-4000:]
+    assert all(e['roi']['height'] < 28 for e in faces), [e['roi'] for e in faces]
+    if min_face_height is None:  # the default (28 px): never large enough, never trusted
+        assert not any(e['reliable'] for e in faces) and all(
+            e['held_for'] is None for e in faces)
+    else:
+        assert all(e['reliable'] for e in faces)
