@@ -45,6 +45,9 @@ DISCOVERY_SETTLE = 1.0
 # they are matched, so the camera's wait covers that link too (DDS discovery of a late joiner
 # sometimes takes about 2.7 s here, longer than a short clip lasts).
 FACES_SUBSCRIBERS = 1
+# Images a tracker queues when its camera plays a file (frames): a CPU stall of up to 100 ms at
+# 30 Hz then drops no frame of the file (a live camera keeps only the newest).
+FILE_IMAGE_QUEUE_DEPTH = 3
 # With several cameras and ros4hri: each classifier's own face id list (relative: in its
 # camera's namespace), merged onto /humans/faces/tracked by the ros4hri_faces node.
 CAMERA_TRACKED_TOPIC = 'ros4hri/tracked'
@@ -174,6 +177,7 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
     tracker = dict(readers)
     if finite:
         tracker['wait_for_output_subscribers'] = FACES_SUBSCRIBERS
+        tracker['image_queue_depth'] = FILE_IMAGE_QUEUE_DEPTH
     nodes.append(NodeSpec('face_tracker_node', 'face_tracker', tracker, remap,
                           namespace=namespace))
     classifier = dict(readers)

@@ -24,7 +24,8 @@ import subprocess
 import sys
 import time
 
-from emotion_ros.graph import DISCOVERY_SETTLE, LAUNCH_ARGUMENTS, pipeline
+from emotion_ros.graph import DISCOVERY_SETTLE, FILE_IMAGE_QUEUE_DEPTH, LAUNCH_ARGUMENTS
+from emotion_ros.graph import pipeline
 from emotion_ros.tools.runner import build_parser, children_for
 from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
 import pytest
@@ -79,9 +80,11 @@ def test_graph_variants() -> None:
     # The tracker reads images once the classifier hears its faces; the camera then waits for
     # the subscribers' side of discovery to settle (best-effort frames sent before are lost).
     assert video.parameters['start_delay'] == DISCOVERY_SETTLE
-    assert tracker.parameters == {'wait_for_output_subscribers': 1}
+    # A file is replayed whole: the tracker queues a few frames instead of only the newest.
+    assert tracker.parameters == {'wait_for_output_subscribers': 1,
+                                  'image_queue_depth': FILE_IMAGE_QUEUE_DEPTH}
     assert classifier.parameters == {}
-    assert pipeline({})[1].parameters == {}, 'a live camera starts at once'
+    assert pipeline({})[1].parameters == {}, 'a live camera starts at once, newest frame only'
     # Defaults leave the params file in charge.
     assert pipeline({})[0].parameters == {}
     with pytest.raises(ValueError, match='unknown launch arguments: bogus'):

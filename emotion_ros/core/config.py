@@ -176,6 +176,12 @@ class TrackerConfig(StageConfig):
     iou_threshold: float = setting(
         0.3, 'minimum box overlap (IoU, 0..1) to match a detection to a track', low=0.0,
         high=1.0)
+    # A live camera wants the newest frame only (no lag behind the scene); a file played
+    # through emotion_run or the launch file gets FILE_IMAGE_QUEUE_DEPTH (emotion_ros/graph.py)
+    # so that a CPU stall of up to that many frames drops none of them.
+    image_queue_depth: int = setting(
+        1, 'images queued for the tracker while it works (1: only the newest, for a live '
+        'camera)', low=1, high=30)
 
 
 @dataclass(frozen=True)

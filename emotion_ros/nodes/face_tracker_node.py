@@ -31,7 +31,7 @@ from emotion_ros.nodes.image_input import transport_topic
 from emotion_ros.nodes.managed_node import ManagedNode
 from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
-from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, RESULT_QOS
+from emotion_ros.nodes.qos import LATEST_IMAGE_QOS, replace_depth, RESULT_QOS
 from emotion_ros.nodes.throttle import DistinctThrottle
 from emotion_ros.nodes.when_matched import WhenMatched
 from geometry_msgs.msg import Point
@@ -91,6 +91,7 @@ class FaceTrackerNode(ManagedNode):
         self._detector_name = detector_config.detector
         self._tracker = SortTracker.from_config(tracker_config, limits)
         self._interval = tracker_config.detection_interval
+        self._image_qos = replace_depth(LATEST_IMAGE_QOS, tracker_config.image_queue_depth)
         self._gate = WhenMatched(self, start_config.wait_for_output_subscribers, self._subscribe,
                                  'subscribers')
         self._publisher = self._gate.watch(self.create_lifecycle_publisher(
@@ -107,7 +108,7 @@ class FaceTrackerNode(ManagedNode):
 
     def _subscribe(self) -> None:
         self._subscription = subscribe_image(self, self._input_config.image_transport,
-                                             self._on_image, LATEST_IMAGE_QOS)
+                                             self._on_image, self._image_qos)
         self.get_logger().info(
             f'tracking faces with {self._detector_name} on '
             f'{transport_topic(self, self._input_config.image_transport)}')

@@ -52,3 +52,9 @@ def publisher_qos(reliability: str, depth: int = 1) -> QoSProfile:
     policy = (ReliabilityPolicy.RELIABLE if reliability == 'reliable'
               else ReliabilityPolicy.BEST_EFFORT)
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=policy)
+
+
+def replace_depth(profile: QoSProfile, depth: int) -> QoSProfile:
+    """Return a copy of ``profile`` keeping the last ``depth`` messages."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
+                      reliability=profile.reliability, durability=profile.durability)
