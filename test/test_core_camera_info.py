@@ -93,3 +93,14 @@ def test_only_file_urls() -> None:
         url_to_path('file://cam.yaml')
     assert url_to_path('file:///a/b%20c.yaml') == Path('/a/b c.yaml')
     assert url_to_path('file://localhost/a/cam.yaml') == Path('/a/cam.yaml')
+
+
+def test_camera_matrix_only_for_a_calibration_of_these_images() -> None:
+    """K is used when set and for the same image size; uncalibrated or other sizes: None."""
+    from emotion_ros.core.frames.camera_info import camera_matrix
+    k = (500.0, 0.0, 320.0, 0.0, 500.0, 240.0, 0.0, 0.0, 1.0)
+    assert camera_matrix(k, 640, 480, 640, 480)[0, 2] == 320.0
+    assert camera_matrix((0.0,) * 9, 640, 480, 640, 480) is None
+    assert camera_matrix(k, 1280, 720, 640, 480) is None
+    assert camera_matrix(k[:8], 640, 480, 640, 480) is None
+    assert camera_matrix((float('nan'),) + k[1:], 640, 480, 640, 480) is None

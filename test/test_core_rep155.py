@@ -141,3 +141,47 @@ def test_union_keeps_each_cameras_faces_until_that_camera_drops_them() -> None:
     assert union.expire(1.5) and union.ids() == []
     with pytest.raises(ValueError):
         rep155.TrackedUnion(0.0)
+
+
+def _rotation(q) -> np.ndarray:
+    x, y, z, w = q
+    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+
+
+@pytest.mark.parametrize('angles', [(0, 0, 0), (30, -10, 5), (-60, 20, -15), (170, 0, 0)])
+def test_quaternion_round_trip(angles) -> None:
+    """The quaternion of a rotation gives the rotation back (also near 180 degrees)."""
+    from emotion_ros.core.faces.head_pose import HeadPose, rotation_from_angles
+    rotation = rotation_from_angles(HeadPose(*angles))
+    q = rep155.quaternion(rotation)
+    assert sum(c * c for c in q) == pytest.approx(1.0) and q[3] >= 0.0
+    np.testing.assert_allclose(_rotation(q), rotation, atol=1e-9)
+
+
+def test_face_frames_of_a_known_head() -> None:
+    """A head 0.8 m ahead turned 20 degrees: its frames follow REP-155's axes."""
+    from emotion_ros.core.faces.head_pose import default_camera_matrix, FACE_MODEL, fit_head
+    from emotion_ros.core.faces.head_pose import HeadPose, rotation_from_angles
+    width, height = 640, 480
+    matrix = np.array([[500.0, 0, 320], [0, 500.0, 240], [0, 0, 1]])
+    rotation = rotation_from_angles(HeadPose(20.0, 0.0, 0.0))
+    translation = np.array([50.0, -20.0, 800.0])
+    projected, _ = cv2.projectPoints(FACE_MODEL, cv2.Rodrigues(rotation)[0], translation,
+                                     matrix, None)
+    fit = fit_head(projected.reshape(-1, 2), width, height, matrix)
+    assert fit.reprojection_error < 0.01
+    origin, face_q, gaze_q = rep155.face_frames(fit)
+    np.testing.assert_allclose(origin, translation / 1000.0, atol=1e-4)
+    face, gaze = _rotation(face_q), _rotation(gaze_q)
+    # Face x (out of the face) points back towards the camera, turned 20 degrees to the
+    # person's left (the image's right: +x); face z points up (-y in the image).
+    forward = face[:, 0]
+    assert forward[2] < -0.9 and forward[0] > 0.3
+    assert face[:, 2][1] < -0.99
+    np.testing.assert_allclose(gaze[:, 2], forward, atol=1e-9)
+    np.testing.assert_allclose(gaze[:, 1], -face[:, 2], atol=1e-9)
+    # The default camera (focal = width) reads the same keypoints farther away.
+    far = fit_head(projected.reshape(-1, 2), width, height, default_camera_matrix(width, height))
+    assert far.translation[2] > 1000.0

@@ -14,6 +14,7 @@
 
 """The classifier as a ROS4HRI (REP-155) face provider, through real nodes over DDS."""
 
+import math
 from pathlib import Path
 import re
 import time
@@ -49,11 +50,14 @@ class Probe:
 
         self.node = Node('ros4hri_probe', context=context)
         self.qos = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
+        from tf2_msgs.msg import TFMessage
         self.tracked: list = []
+        self.tf: list = []
         self.infos: list = []
         self.emotions: list = []
         self.per_face: dict[str, dict[str, list]] = {}
         self.node.create_subscription(IdsList, f'{FACES}/tracked', self._on_tracked, self.qos)
+        self.node.create_subscription(TFMessage, '/tf', self.tf.append, self.qos)
         self.node.create_subscription(CameraInfo, 'camera_info', self.infos.append,
                                       QoSProfile(depth=500))
         self.emotions_sub = self.node.create_subscription(EmotionArray, 'emotions',
@@ -84,6 +88,52 @@ class Probe:
 
 def _stamp(msg) -> tuple[int, int]:
     return msg.header.stamp.sec, msg.header.stamp.nanosec
+
+
+def _check_face_frames(probe: Probe, ids: set, image_stamps: set, size: tuple[int, int],
+                       landmarks: list, classifier_log: Path) -> None:
+    """face_<id>, gaze_<id> on /tf: stamped, in front of the camera, consistent with the eyes."""
+    import numpy as np
+
+    from emotion_ros.core.faces.head_pose import FACE_MODEL
+
+    width, height = size
+    transforms = [t for msg in probe.tf for t in msg.transforms]
+    assert transforms, 'no face frames on /tf'
+    assert {t.child_frame_id for t in transforms} <= {f'{kind}_{face_id}' for face_id in ids
+                                                      for kind in ('face', 'gaze')}
+    faces = {_stamp(t): t for t in transforms if t.child_frame_id.startswith('face_')}
+    gazes = {_stamp(t): t for t in transforms if t.child_frame_id.startswith('gaze_')}
+    assert set(faces) == set(gazes) and set(faces) <= image_stamps
+    assert {t.header.frame_id for t in transforms} == {'camera'}
+    pupils = {_stamp(m): (m.landmarks[68], m.landmarks[69]) for m in landmarks}
+    # Uncalibrated camera_info: the default camera (focal length = image width), said once.
+    focal = float(width)
+    log = classifier_log.read_text()
+    assert log.count('face frames: ') == 1, log[-3000:]
+    implied, offsets = [], []
+    for stamp, face in faces.items():
+        origin = face.transform.translation
+        q = face.transform.rotation
+        assert q.x ** 2 + q.y ** 2 + q.z ** 2 + q.w ** 2 == pytest.approx(1.0, abs=1e-6)
+        assert 0.2 < origin.z < 3.0, 'a face within reach of a webcam'
+        # Face x points out of the face, back towards the camera.
+        forward_z = 2 * (q.x * q.z - q.y * q.w)
+        assert forward_z < -0.7
+        gaze = gazes[stamp].transform
+        assert (gaze.translation.x, gaze.translation.z) == (origin.x, origin.z)
+        if stamp in pupils:
+            right, left = pupils[stamp]
+            eye_px = math.hypot((left.x - right.x) * width, (left.y - right.y) * height)
+            # The distance between the eyes that this depth implies, against the model's 63 mm.
+            implied.append(eye_px * origin.z * 1000.0 / focal)
+            # The frame's origin (between the eyes) projected back: between the pupils.
+            u = focal * origin.x / origin.z + width / 2.0
+            offsets.append(abs(u - (left.x + right.x) / 2.0 * width) / eye_px)
+    eye_distance = float(FACE_MODEL[1, 0] - FACE_MODEL[0, 0])
+    assert implied, 'no landmarks with the stamp of a face frame'
+    assert float(np.median(implied)) == pytest.approx(eye_distance, rel=0.2), implied[:10]
+    assert float(np.median(offsets)) < 0.15, offsets[:10]
 
 
 @pytest.mark.ros
@@ -187,6 +237,8 @@ def test_looped_clip_as_ros4hri_faces(rclpy_context, tmp_path: Path) -> None:
         left, right = msg.landmarks[69], msg.landmarks[68]
         assert placed != {} and right.x < left.x, 'the right pupil is on the image left'
 
+    _check_face_frames(probe, ids, image_stamps, (width, height), landmarks, logs['classifier'])
+
     # Every per-face topic was there while the face was, and is gone once it is lost.
     for face_id in probe.per_face:
         assert any(topic.startswith(f'{FACES}/{face_id}/') for topic in topics_while_running)
@@ -194,7 +246,7 @@ def test_looped_clip_as_ros4hri_faces(rclpy_context, tmp_path: Path) -> None:
 
 
 def test_graph_turns_ros4hri_on_and_merges_several_cameras() -> None:
-    """ros4hri:=true reaches the classifiers; several cameras add ros4hri_faces over their lists."""
+    """ros4hri:=true reaches the classifiers; several cameras add ros4hri_faces over the lists."""
     from emotion_ros.graph import pipeline
     from emotion_ros.tools.runner import build_parser
 

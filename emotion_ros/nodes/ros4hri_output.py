@@ -17,8 +17,11 @@ The classifier's ROS4HRI (REP-155) output: the faces a ROS4HRI face detector wou
 
 Per frame ``/humans/faces/tracked`` (or the camera's own list, ``ros4hri_tracked_topic``);
 per face, publishers made when its track appears and destroyed when it goes:
-``/humans/faces/<id>/{roi,cropped,aligned,landmarks,expression}``. hri_msgs is imported
-only here, only when ``ros4hri`` is on. The mappings are in
+``/humans/faces/<id>/{roi,cropped,aligned,landmarks,expression}``; and the ``face_<id>`` and
+``gaze_<id>`` frames on ``/tf`` from the head fitted to the keypoints, with the intrinsics of
+the latest ``camera_info`` beside the image topic (the default camera until a calibrated one
+comes). hri_msgs (and tf2_msgs) are imported only here, only when ``ros4hri`` is on; without
+tf2_msgs the face frames are skipped with one log line. The mappings are in
 :mod:`emotion_ros.core.faces.rep155`.
 """
 
@@ -33,6 +36,7 @@ from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.config import Ros4hriConfig
 from emotion_ros.core.emotion.face_emotions import FaceEmotion
 from emotion_ros.core.faces import rep155
+from emotion_ros.nodes.face_frames import FaceFrameOutput
 from emotion_ros.nodes.node_main import StartupError
 import numpy as np
 from rclpy.lifecycle import LifecycleNode
@@ -48,12 +52,16 @@ FACES_NAMESPACE = '/humans/faces'
 EXPIRE_CHECK_PERIOD = 0.25
 
 
+def debian_package(package: str) -> str:
+    """Return the distribution package of a ROS package: ``ros-<distro>-hri-msgs``."""
+    distro = os.environ.get('ROS_DISTRO') or '<distro>'
+    return f'ros-{distro}-{package.replace("_", "-")}'
+
+
 def missing_package_error(package: str = 'hri_msgs') -> StartupError:
     """Return the one-line configure failure for ros4hri without hri_msgs."""
-    distro = os.environ.get('ROS_DISTRO') or '<distro>'
     return StartupError(f'ros4hri needs the {package} package, which is not installed: '
-                        f'install ros-{distro}-{package.replace("_", "-")} (or set ros4hri '
-                        'false)')
+                        f'install {debian_package(package)} (or set ros4hri false)')
 
 
 @dataclass
@@ -104,6 +112,7 @@ class Ros4hriOutput:
         self._last_header = Header()
         self.published = 0  # face-frames published, for /diagnostics
         self._timer = node.create_timer(EXPIRE_CHECK_PERIOD, self._expire)
+        self._frames = FaceFrameOutput(node)
 
     @property
     def face_count(self) -> int:
@@ -134,6 +143,10 @@ class Ros4hriOutput:
             self._publish_face(topics, header, bgr, face, result)
             ids.append(face_id)
         self._tracked.publish(self._hri.IdsList(header=header, ids=ids))
+        if bgr is not None and present:
+            self._frames.frame(header, bgr.shape[1], bgr.shape[0], [
+                (face_id, [(p.x, p.y) for p in face.keypoints])
+                for face_id, (_, face) in zip(ids, present)])
         self.published += len(ids)
 
     def _publish_face(self, topics: _FaceTopics, header: Header, bgr: Optional[np.ndarray],
@@ -209,3 +222,4 @@ class Ros4hriOutput:
             self._drop(face_id)
         self._node.destroy_timer(self._timer)
         self._node.destroy_lifecycle_publisher(self._tracked)
+        self._frames.destroy()

@@ -151,28 +151,43 @@ def angles_from_rotation(rotation: np.ndarray, translation: np.ndarray) -> HeadP
     return HeadPose(yaw, pitch, roll)
 
 
-def estimate_head_pose(keypoints: Sequence[Sequence[float]], width: int, height: int,
-                       camera_matrix: Optional[np.ndarray] = None) -> HeadPose:
+class HeadFit(NamedTuple):
     """
-    Estimate a head's yaw, pitch and roll from its six BlazeFace keypoints.
+    The generic face of :data:`FACE_MODEL` fitted to a face's keypoints.
+
+    :param rotation: 3x3, head frame -> camera frame (x right, y down, z ahead).
+    :param translation: the head origin (midway between the eyes) in the camera frame, mm.
+    :param reprojection_error: root mean square distance between the keypoints and the
+        fitted model's points projected back into the image, pixels.
+    """
+
+    rotation: np.ndarray
+    translation: np.ndarray
+    reprojection_error: float
+
+
+def fit_head(keypoints: Sequence[Sequence[float]], width: int, height: int,
+             camera_matrix: Optional[np.ndarray] = None) -> Optional[HeadFit]:
+    """
+    Fit the generic 3D face to six BlazeFace keypoints (``cv2.solvePnP``).
 
     :param keypoints: ``(x, y)`` pixels in BlazeFace's order; fewer than six (e.g. Haar's
-        none) give :data:`UNKNOWN_POSE`.
+        none) give None.
     :param width: image width, pixels (for the default camera).
     :param height: image height, pixels.
     :param camera_matrix: 3x3 intrinsics (camera_info's K); None: :func:`default_camera_matrix`.
-    :returns: the pose, or :data:`UNKNOWN_POSE` when the points are too few, not finite, or
-        give no fit in front of the camera.
+    :returns: the fit, or None when the points are too few, not finite, or give no fit in
+        front of the camera.
     """
     if len(keypoints) < NUM_POINTS:
-        return UNKNOWN_POSE
+        return None
     try:
         image_points = np.array([(float(p[0]), float(p[1])) for p in keypoints[:NUM_POINTS]],
                                 dtype=np.float64)
     except (TypeError, ValueError, IndexError):
-        return UNKNOWN_POSE
+        return None
     if not np.all(np.isfinite(image_points)) or np.ptp(image_points[:, 0]) <= 0.0:
-        return UNKNOWN_POSE
+        return None
     matrix = default_camera_matrix(width, height) if camera_matrix is None \
         else np.asarray(camera_matrix, dtype=np.float64).reshape(3, 3)
     # Start from a frontal face on the ray through the keypoints' centre, so the iterative
@@ -184,6 +199,28 @@ def estimate_head_pose(keypoints: Sequence[Sequence[float]], width: int, height:
                                   rvec=np.zeros((3, 1)), tvec=start_t.reshape(3, 1),
                                   useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)
     if not ok or not np.all(np.isfinite(rvec)) or float(tvec[2, 0]) <= 0.0:
-        return UNKNOWN_POSE
+        return None
     rotation, _ = cv2.Rodrigues(rvec)
-    return angles_from_rotation(rotation, tvec)
+    projected, _ = cv2.projectPoints(FACE_MODEL, rvec, tvec, matrix, None)
+    error = float(np.sqrt(np.mean(np.sum((projected.reshape(-1, 2) - image_points) ** 2,
+                                         axis=1))))
+    return HeadFit(rotation, tvec.reshape(3), error)
+
+
+def estimate_head_pose(keypoints: Sequence[Sequence[float]], width: int, height: int,
+                       camera_matrix: Optional[np.ndarray] = None) -> HeadPose:
+    """
+    Estimate a head's yaw, pitch and roll from its six BlazeFace keypoints.
+
+    :param keypoints: ``(x, y)`` pixels in BlazeFace's order; fewer than six (e.g. Haar's
+        none) give :data:`UNKNOWN_POSE`.
+    :param width: image width, pixels (for the default camera).
+    :param height: image height, pixels.
+    :param camera_matrix: 3x3 intrinsics (camera_info's K); None: :func:`default_camera_matrix`.
+    :returns: the pose, or :data:`UNKNOWN_POSE` when the points are too few, not finite, or
+        give no fit in front of the camera (:func:`fit_head`).
+    """
+    fit = fit_head(keypoints, width, height, camera_matrix)
+    if fit is None:
+        return UNKNOWN_POSE
+    return angles_from_rotation(fit.rotation, fit.translation)

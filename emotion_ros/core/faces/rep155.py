@@ -17,8 +17,9 @@ REP-155 (ROS4HRI) faces: what our tracked faces become on the ``/humans/faces`` 
 
 Pure mappings, no ROS: face ids (:class:`FaceIds`), the normalised region
 (:func:`normalised_roi`), the 70-point landmarks (:func:`landmarks_70`), the expression names
-(:func:`expression_table`) and the 128x128 crops (:func:`letterbox_crop`,
-:func:`aligned_crop`). ``emotion_ros/nodes/ros4hri_output.py`` puts them into hri_msgs.
+(:func:`expression_table`), the 128x128 crops (:func:`letterbox_crop`, :func:`aligned_crop`),
+the union of several cameras' ids (:class:`TrackedUnion`) and the ``face_<id>`` and ``gaze_<id>``
+frames (:func:`face_frames`). ``emotion_ros/nodes/ros4hri_output.py`` puts them into messages.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ from typing import Any, Optional
 import cv2
 from emotion_ros.core.emotion.alignment import level_region, roll_degrees
 from emotion_ros.core.emotion.preprocessing import crop_bounds
+from emotion_ros.core.faces.head_pose import HeadFit
 import numpy as np
 
 # Letters of a face id: REP-155 asks for short strings starting with a letter that are valid
@@ -65,8 +67,22 @@ DEFAULT_EXPRESSIONS: dict[str, str] = {
 LANDMARK_COUNT = 70
 KEYPOINT_TO_LANDMARK: dict[int, int] = {0: 68, 1: 69, 2: 30}
 
+# REP-155's face frame (origin at the sellion, about midway between the eyes: the origin of
+# head_pose.FACE_MODEL; x out of the face, y to the person's left, z up towards the scalp),
+# as axes of the head model's frame (x to the person's left, y down, z into the head): the
+# columns are the face frame's x, y and z.
+HEAD_TO_FACE = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, -1.0], [-1.0, 0.0, 0.0]])
+# REP-155's gaze frame, at the same origin, in the optical convention: z along the gaze (here
+# the head's forward direction: no eye tracking), x to the person's right, y down.
+HEAD_TO_GAZE = np.diag([-1.0, 1.0, -1.0])
+# Millimetres (head_pose) to metres (TF).
+METRES_PER_MM = 0.001
+
 # A region or point, normalised: (x, y) or (xmin, ymin, xmax, ymax) in [0, 1].
 Box = tuple[float, float, float, float]
+# A point in space, metres, and a rotation as a unit quaternion (x, y, z, w).
+Point3 = tuple[float, float, float]
+Quaternion = tuple[float, float, float, float]
 
 
 class FaceIds:
@@ -304,3 +320,42 @@ class TrackedUnion:
     def ids(self) -> list[str]:
         """Return the union of the lists that count, sorted."""
         return sorted({face_id for ids, _ in self._lists.values() for face_id in ids})
+
+
+def quaternion(rotation: np.ndarray) -> Quaternion:
+    """
+    Return a rotation matrix as a unit quaternion.
+
+    :param rotation: 3x3 proper rotation.
+    :returns: ``(x, y, z, w)`` (geometry_msgs/Quaternion's order), ``w >= 0``.
+    """
+    m = np.asarray(rotation, dtype=np.float64)
+    trace = m[0, 0] + m[1, 1] + m[2, 2]
+    if trace > 0.0:
+        s = 2.0 * math.sqrt(trace + 1.0)
+        q = ((m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, s / 4)
+    else:
+        i = int(np.argmax(np.diag(m)))
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = 2.0 * math.sqrt(max(1.0 + m[i, i] - m[j, j] - m[k, k], 1e-300))
+        v = [0.0, 0.0, 0.0]
+        v[i], v[j], v[k] = s / 4, (m[j, i] + m[i, j]) / s, (m[k, i] + m[i, k]) / s
+        q = (v[0], v[1], v[2], (m[k, j] - m[j, k]) / s)
+    norm = math.sqrt(sum(c * c for c in q))
+    sign = -1.0 if q[3] < 0.0 else 1.0
+    return tuple(sign * c / norm for c in q)
+
+
+def face_frames(fit: HeadFit) -> tuple[Point3, Quaternion, Quaternion]:
+    """
+    Return the ``face_<id>`` and ``gaze_<id>`` frames of a fitted head, in the camera's frame.
+
+    The camera frame is the image's (optical: x right, y down, z ahead), the parent of both.
+
+    :param fit: :func:`emotion_ros.core.faces.head_pose.fit_head`'s result.
+    :returns: the origin (metres) shared by both frames, the face frame's rotation and the
+        gaze frame's rotation, as ``(x, y, z, w)`` quaternions.
+    """
+    origin = tuple(float(v) * METRES_PER_MM for v in fit.translation)
+    return (origin, quaternion(fit.rotation @ HEAD_TO_FACE),
+            quaternion(fit.rotation @ HEAD_TO_GAZE))

@@ -14,11 +14,14 @@
 
 """Camera calibration files (the camera_calibration_parsers YAML format), ROS-free."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+import numpy as np
 import yaml
 
 # Lengths of the flattened matrices of sensor_msgs/CameraInfo (elements).
@@ -123,3 +126,27 @@ def load_calibration(url: str) -> Calibration:
         r=_matrix(data, 'rectification_matrix', R_SIZE, path),
         p=_matrix(data, 'projection_matrix', P_SIZE, path),
         camera_name=str(data.get('camera_name', '')))
+
+
+def camera_matrix(k: Sequence[float], width: int, height: int, image_width: int,
+                  image_height: int) -> Optional[np.ndarray]:
+    """
+    Return camera_info's K as a 3x3 matrix when it describes these images.
+
+    :param k: the 9 row-major elements of CameraInfo.k.
+    :param width: CameraInfo.width, pixels.
+    :param height: CameraInfo.height, pixels.
+    :param image_width: width of the images it is used for, pixels.
+    :param image_height: their height, pixels.
+    :returns: the matrix, or None when uncalibrated (all-zero K, REP 104), malformed (not 9
+        finite numbers with positive focal lengths) or for another image size.
+    """
+    values = np.asarray(k, dtype=np.float64).reshape(-1)
+    if values.size != K_SIZE or not np.all(np.isfinite(values)):
+        return None
+    matrix = values.reshape(3, 3)
+    if matrix[0, 0] <= 0.0 or matrix[1, 1] <= 0.0:
+        return None
+    if (width, height) != (image_width, image_height):
+        return None
+    return matrix
