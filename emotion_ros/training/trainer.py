@@ -246,6 +246,9 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     :raises ValueError: when a split cannot be made.
     :raises emotion_ros.training.tflite_export.TFLiteExportError: when the TFLite export or
         its check fails (the model, card and metrics are written before).
+    :raises emotion_ros.training.onnx_export.OnnxExportError: likewise for the ONNX export.
+    :raises emotion_ros.training.distribution.StrategyError: when the strategy cannot be made
+        (e.g. ``multiworker`` without ``TF_CONFIG``).
     """
     from emotion_ros.core.model.labels import FER2013_LABELS
     from emotion_ros.core.model.model_card import InputSpec
@@ -388,7 +391,7 @@ def _finish_run(config: TrainConfig, spec, data: SplitData, seconds: float,
     if config.onnx:
         _export_onnx(run, model, spec, part, metrics, log)
     if config.tflite_int8:
-        _export_tflite_int8(run, model, spec, data, metrics, log)
+        _export_tflite_int8(run, model, spec, data, metrics, config.seed, log)
     return metrics
 
 
@@ -466,7 +469,7 @@ def _export_onnx(run: Path, model, spec, part: FaceSet, metrics: Dict[str, objec
 
 
 def _export_tflite_int8(run: Path, model, spec, data: SplitData, metrics: Dict[str, object],
-                        log) -> None:
+                        seed: int, log) -> None:
     """
     Export ``model_int8.tflite`` calibrated on the training faces; measure it on the test faces.
 
@@ -480,7 +483,6 @@ def _export_tflite_int8(run: Path, model, spec, data: SplitData, metrics: Dict[s
     from emotion_ros.training.tflite_export import check_int8, export_tflite_int8
 
     path = run / TFLITE_INT8_FILE
-    seed = int(json.loads((run / CONFIG_FILE).read_text()).get('seed', 0))
     export_tflite_int8(model, path, prepare_inputs(data.train.faces, spec), seed)
     check = check_int8(model, path, prepare_inputs(data.test.faces, spec), data.test.labels)
     metrics['tflite_int8_check'] = check
