@@ -30,7 +30,7 @@ pipelines keep cameras isolated and need no node that serves several cameras.
 from dataclasses import dataclass, field
 from typing import Any
 
-from emotion_ros.core.config import CAMERA_SOURCE
+from emotion_ros.core.config import CAMERA_SOURCE, FACES_FROM_CHOICES
 
 PACKAGE = 'emotion_ros'
 PARAMS_FILE = 'emotion.yaml'  # in <share>/emotion_ros/config
@@ -86,6 +86,9 @@ LAUNCH_ARGUMENTS = (
                    'one value for all or a comma-separated value per camera'),
     LaunchArgument('ros4hri', 'false', 'also publish the faces as ROS4HRI (REP-155): '
                    '/humans/faces/tracked and /humans/faces/<id>/... (needs hri_msgs)'),
+    LaunchArgument('faces_from', 'tracker', "'tracker': our camera and tracker find the faces; "
+                   "'ros4hri': only the classifier runs, on the face crops of another ROS4HRI "
+                   'detector under /humans/faces (needs hri_msgs)'),
 )
 # Launch-file only: emotion_run takes --no-autostart instead.
 AUTOSTART_ARGUMENT = LaunchArgument(
@@ -211,6 +214,22 @@ def camera_namespaces(args: dict[str, str]) -> list[str]:
     return namespaces
 
 
+def _consumer(values: dict[str, str], namespaces: list[str], several: bool) -> NodeSpec:
+    """Describe the classifier alone, on another ROS4HRI detector's faces (faces_from)."""
+    # /humans/faces is absolute: one consumer serves every camera the detector sees.
+    if several:
+        raise ValueError('faces_from ros4hri takes no cameras: one classifier reads every face '
+                         'of /humans/faces')
+    if is_true(values['ros4hri']):
+        raise ValueError('faces_from ros4hri and ros4hri true exclude each other: the '
+                         'classifier would publish on /humans/faces the faces it reads there')
+    classifier: dict[str, Any] = {'faces_from': 'ros4hri'}
+    if values['model']:
+        classifier['model'] = values['model']
+    return NodeSpec('emotion_classifier_node', 'emotion_classifier', classifier,
+                    namespace=namespaces[0])
+
+
 def pipeline(args: dict[str, str]) -> list[NodeSpec]:
     """
     Describe the nodes to start for the given launch arguments.
@@ -229,6 +248,12 @@ def pipeline(args: dict[str, str]) -> list[NodeSpec]:
     devices = _per_camera(values['video_device'], len(namespaces), 'video_device')
     nodes = []
     several = len(namespaces) > 1
+    faces_from = values['faces_from'].strip() or 'tracker'
+    if faces_from not in FACES_FROM_CHOICES:
+        raise ValueError(f'faces_from is {faces_from!r}: expected one of '
+                         f'{", ".join(FACES_FROM_CHOICES)}')
+    if faces_from == 'ros4hri':
+        return [_consumer(values, namespaces, several)]
     for namespace, source, device in zip(namespaces, sources, devices):
         nodes += _camera_pipeline(values, namespace, source, device, several)
     if several and is_true(values['ros4hri']):

@@ -91,7 +91,7 @@ def groups() -> tuple[Group, ...]:
         Group('camera', ('camera',), (config.CameraConfig,)),
         Group('face_tracker', ('face_tracker',), (config.DetectorConfig, config.TrackerConfig)),
         Group('emotion_classifier', ('emotion_classifier',),
-              (config.EmotionConfig, config.Ros4hriConfig)),
+              (config.EmotionConfig, config.Ros4hriConfig, config.FacesFromConfig)),
         Group('face_tracker and emotion_classifier', ('face_tracker', 'emotion_classifier'),
               (config.ImageInputConfig, config.StartConfig, config.FaceLimitConfig)),
     )

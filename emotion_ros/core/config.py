@@ -287,6 +287,31 @@ class Ros4hriFacesConfig(StageConfig):
         low=0.05, high=3600.0)
 
 
+# Where the classifier's faces come from: our own tracker, or another ROS4HRI face detector.
+FACES_FROM_CHOICES = ('tracker', 'ros4hri')
+# Which per-face image of a ROS4HRI detector the classifier reads.
+ROS4HRI_CROP_CHOICES = ('aligned', 'cropped')
+
+
+@dataclass(frozen=True)
+class FacesFromConfig(StageConfig):
+    """The classifier's faces: our tracker's, or another ROS4HRI detector's crops."""
+
+    faces_from: str = setting(
+        'tracker', "'tracker': the faces and images of our face tracker; 'ros4hri': the crops "
+        'of another ROS4HRI (REP-155) face detector, from /humans/faces (needs hri_msgs; '
+        'doc/ros4hri.md)', choices=FACES_FROM_CHOICES)
+    # cropped: what the accuracy on ROS4HRI-style crops was measured on (doc/ros4hri.md); eye
+    # levelling did not help our faces (align_roll).
+    ros4hri_crops: str = setting(
+        'cropped', 'with faces_from ros4hri: read /humans/faces/<id>/cropped or <id>/aligned '
+        '(eyes levelled)', choices=ROS4HRI_CROP_CHOICES)
+    # Per-id discovery takes up to 2.7 s here (doc/ros4hri.md): 5 s leaves room for it.
+    ros4hri_crop_timeout: float = setting(
+        5.0, 'with faces_from ros4hri: a listed face that sent no crop this long is logged '
+        'and counted once, s', low=0.1, high=3600.0)
+
+
 @dataclass(frozen=True)
 class DiagnosticsConfig(StageConfig):
     """Every node's /diagnostics report: how often, over what window, and its level limits."""

@@ -23,7 +23,7 @@ from emotion_msgs.msg import Emotion, EmotionArray, Face, FaceArray
 from emotion_ros.conversions import AnyImage, to_bgr
 from emotion_ros.conversions import bgr_to_imgmsg
 from emotion_ros.core.config import EmotionConfig, FaceLimitConfig, ImageInputConfig
-from emotion_ros.core.config import Ros4hriConfig, StartConfig
+from emotion_ros.core.config import FacesFromConfig, Ros4hriConfig, StartConfig
 from emotion_ros.core.emotion.annotate import draw_annotations
 from emotion_ros.core.emotion.face_emotions import FaceEmotion, FaceEmotionEstimator, FaceInput
 from emotion_ros.core.emotion.face_emotions import to_annotations
@@ -40,6 +40,7 @@ from emotion_ros.nodes.managed_node import ManagedNode
 from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
+from emotion_ros.nodes.ros4hri_input import check_modes, Ros4hriInput
 from emotion_ros.nodes.ros4hri_output import Ros4hriOutput
 from emotion_ros.nodes.throttle import DistinctThrottle
 from emotion_ros.nodes.when_matched import WhenMatched
@@ -103,11 +104,14 @@ class EmotionClassifierNode(ManagedNode):
         super().__init__('emotion_classifier')
         self.config: Optional[EmotionConfig] = None
         self._subscriptions: list = []
+        self._faces_input: Optional[Ros4hriInput] = None
 
     def configure(self) -> None:
         """Read the parameters, load the model, create the estimator and the publishers."""
-        config, self._input_config, start_config, limits, ros4hri = declare_config(
-            self, EmotionConfig, ImageInputConfig, StartConfig, FaceLimitConfig, Ros4hriConfig)
+        config, self._input_config, start_config, limits, ros4hri, faces_from = declare_config(
+            self, EmotionConfig, ImageInputConfig, StartConfig, FaceLimitConfig, Ros4hriConfig,
+            FacesFromConfig)
+        check_modes(ros4hri.ros4hri, faces_from.faces_from)
         model_path = resolve_model_path(config.model)
         try:
             classifier = EmotionClassifier.load(model_path)
@@ -122,6 +126,10 @@ class EmotionClassifierNode(ManagedNode):
             config.event_lost_timeout) if ros4hri.ros4hri else None
         self._pairer = StampPairer(config.pairing_capacity)
         self._throttle = DistinctThrottle()
+        # faces_from ros4hri: the faces are another detector's crops (ros4hri_input.py).
+        self._faces_input = Ros4hriInput(
+            self, faces_from, self._estimator, classifier.card.extra,
+            self._throttle) if faces_from.faces_from == 'ros4hri' else None
         self._frame_check = FrameLossCheck(self)
         # Images are read only once the outputs are heard (if asked), so a camera waiting for
         # subscribers does not start before this node's readers listen.
@@ -147,6 +155,9 @@ class EmotionClassifierNode(ManagedNode):
 
     def activate(self) -> None:
         """Subscribe to the faces now and to the images once the outputs are heard."""
+        if self._faces_input:
+            self._faces_input.activate(self._diagnostics)
+            return
         self._subscriptions.append(
             self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS))
         self._gate.arm()
@@ -160,6 +171,8 @@ class EmotionClassifierNode(ManagedNode):
     def deactivate(self) -> None:
         """Drop the subscriptions: DDS stops delivering frames and faces to this node."""
         self._gate.disarm()
+        if self._faces_input:
+            self._faces_input.deactivate()
         if self._ros4hri:
             self._ros4hri.clear()
         for subscription in self._subscriptions:
@@ -180,7 +193,7 @@ class EmotionClassifierNode(ManagedNode):
         self._diagnostics.destroy()
         if self._ros4hri:
             self._ros4hri.destroy()
-        self._estimator = self._events = self._pairer = self._ros4hri = None
+        self._estimator = self._events = self._pairer = self._ros4hri = self._faces_input = None
 
     def _dropped(self) -> dict[str, int]:
         stats = self._pairer.stats
@@ -190,6 +203,8 @@ class EmotionClassifierNode(ManagedNode):
         stats = self._pairer.stats
         ros4hri = {'ros4hri faces published': self._ros4hri.published,
                    'ros4hri faces': self._ros4hri.face_count} if self._ros4hri else {}
+        if self._faces_input:
+            ros4hri = self._faces_input.counters()
         return {'log lines suppressed': self._throttle.suppressed,
                 'repeated stamps': stats.replaced_images + stats.replaced_faces, **ros4hri}
 

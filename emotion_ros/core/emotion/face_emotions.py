@@ -226,7 +226,8 @@ class FaceEmotionEstimator:
         return [(first + k) % total for k in range(self._views_per_frame)]
 
     def estimate(self, bgr: np.ndarray, faces: Sequence[FaceInput],
-                 stamp: Optional[float] = None) -> tuple[list[FaceEmotion], list[FaceProblem]]:
+                 stamp: Optional[float] = None, forget_absent: bool = True
+                 ) -> tuple[list[FaceEmotion], list[FaceProblem]]:
         """
         Classify the faces of one frame.
 
@@ -242,6 +243,9 @@ class FaceEmotionEstimator:
             frontal gate and for ``looking_at_camera``.
         :param stamp: the frame's time, s (the image stamp); None: this process's monotonic
             clock. ``held_for`` is measured on it.
+        :param forget_absent: forget the tracks absent from ``faces`` (a camera frame holds
+            every face); False when each face comes on its own (ROS4HRI crops), whose callers
+            call :meth:`forget_absent` when a face goes.
         :returns: the results in input order (skipped faces left out) and one problem per
             skipped face (plus one for a frame over ``max_faces``), each with its kind.
         """
@@ -272,7 +276,8 @@ class FaceEmotionEstimator:
                 kept.append((face_id, box, pose))
             except ValueError as error:
                 problems.append(FaceProblem('face skipped', f'face {face_id} skipped: {error}'))
-        self.forget_absent([face[0] for face in faces])
+        if forget_absent:
+            self.forget_absent([face[0] for face in faces])
         if not views:
             return [], problems
         # All views of all faces in one model call; each face's probability is its views' mean.

@@ -22,4 +22,6 @@ Finding and following faces: detectors and the SORT tracker.
 - ``head_pose``: yaw, pitch and roll of a face from its six BlazeFace keypoints.
 - ``rep155``: tracked faces as ROS4HRI (REP-155) faces: ids, regions, landmarks, expressions,
   crops.
+- ``rep155_input``: another REP-155 detector's faces: ids to follow, crop checks, the face in a
+  crop.
 """
