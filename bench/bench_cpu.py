@@ -29,13 +29,19 @@ With ``--before`` it first runs the same graph with the per-frame work of the ea
 (:data:`BEFORE_PARAMETERS`: the detector on every frame, every view of every face on every
 frame) and prints both tables and the ratio of the totals.
 
+With ``--ros4hri`` it first runs the graph as is, then again with the classifier's ``ros4hri``
+on (:data:`ROS4HRI_PARAMETERS`; nobody subscribes to the per-face crops or landmarks), and prints
+the classifier's extra CPU: what the REP-155 output costs per camera (doc/ros4hri.md). The nodes
+need hri_msgs: here ``source install-test/setup.bash`` (the test stand-ins) first.
+
 With ``--hostile-faces N`` it then plays a foreign publisher: one image (the camera's
 single_face.jpg) and a ``FaceArray`` of N boxes with the same, unused stamp, and reports
 whether the classifier answered that frame (and with how many emotions) and the rate of the
 real frames' emotions in the :data:`HOSTILE_WINDOW` seconds after it.
 
 Run (after ``source scripts/env.sh``):
-``python bench/bench_cpu.py [--duration 30] [--warmup 10] [--before] [--json out/cpu.json]``.
+``python bench/bench_cpu.py [--duration 30] [--warmup 10] [--before | --ros4hri]
+[--json out/cpu.json]``.
 Exit code 0, 1 when a node died or no EmotionArray came, 130 when interrupted.
 """
 
@@ -66,6 +72,10 @@ HOSTILE_LEAD = 0.5  # the hostile faces are sent this long before their image, s
 # detection interval and the views taking turns (--before).
 BEFORE_PARAMETERS = {'face_tracker_node': {'detection_interval': 1},
                      'emotion_classifier_node': {'views_per_frame': 0}}
+
+# The classifier with its ROS4HRI (REP-155) output on (--ros4hri).
+ROS4HRI_PARAMETERS = {'emotion_classifier_node': {'ros4hri': True}}
+CLASSIFIER = 'emotion_classifier'
 
 
 def hostile_pair(count: int, stamp_ns: int) -> tuple[Any, Any]:
@@ -283,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--before', action='store_true',
                         help='first run the earlier per-frame work (detector on every frame, '
                         'every view every frame) and compare')
+    parser.add_argument('--ros4hri', action='store_true',
+                        help="then run with the classifier's ros4hri on and print its extra CPU "
+                        '(needs hri_msgs)')
     parser.add_argument('--json', type=Path, default=None, help='also write the figures here')
     parser.add_argument('--domain-id', type=int, default=None,
                         help='ROS_DOMAIN_ID (default: a random one in 215..232)')
@@ -325,6 +338,17 @@ def main(argv: Optional[list[str]] = None) -> int:
             if options.before:
                 print(f'all three, defaults / before: '
                       f'{result["cpu_total"] / report["before"]["cpu_total"]:.2f}')
+            if options.ros4hri:
+                print(f'[cpu] ros4hri: {ROS4HRI_PARAMETERS}', flush=True)
+                load_before = _load_text(machine_info())
+                report['ros4hri'] = run(Path(workdir) / 'ros4hri', options.duration,
+                                        options.warmup, domain_id, node_env,
+                                        overrides=ROS4HRI_PARAMETERS)
+                print_report(report['ros4hri'], load_before, _load_text(machine_info()))
+                extra = (report['ros4hri']['cpu_percent'][CLASSIFIER]
+                         - result['cpu_percent'][CLASSIFIER])
+                report['ros4hri_extra_cpu_percent'] = extra
+                print(f'{CLASSIFIER} with ros4hri minus without: {extra:+.1f} % of a core')
         except BenchError as error:
             print(f'[cpu] {error}', file=sys.stderr)
             report['error'] = str(error)
