@@ -182,8 +182,10 @@ def test_two_workers_on_loopback_give_one_run_directory(data, baseline, tmp_path
     _node_loads(run / 'model.keras')
 
 
-def test_mixed_precision_trains_and_the_node_loads_a_float32_model(data, baseline, tmp_path):
+def test_mixed_precision_trains_and_the_node_loads_a_float32_model(data, baseline, tmp_path,
+                                                                   capsys):
     import keras
+    import tensorflow as tf
 
     run = tmp_path / 'mixed'
     assert train.main(['--data', str(data), *COMMON, '--mixed-precision', '--strategy', 'none',
@@ -191,6 +193,8 @@ def test_mixed_precision_trains_and_the_node_loads_a_float32_model(data, baselin
     assert keras.mixed_precision.global_policy().name == 'float32'  # reset after the run
     metrics = json.loads((run / 'metrics.json').read_text())
     assert metrics['dtype_policy'] == 'mixed_float16'
+    without_gpu = 'mixed-precision without a GPU' in capsys.readouterr().out
+    assert without_gpu == (not tf.config.list_logical_devices('GPU'))
     last = keras.models.load_model(str(run / 'last.keras'), compile=False)
     assert last.get_layer('stage1a_conv').dtype_policy.name == 'mixed_float16'
     assert last.get_layer('emotion').dtype_policy.name == 'float32'  # float32 outputs

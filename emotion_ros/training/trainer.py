@@ -273,6 +273,7 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
 
     dist = make_distribution(config.strategy)
     import keras
+    import tensorflow as tf
 
     from emotion_ros.training.pipeline import prepare_inputs
 
@@ -290,6 +291,9 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     spec = InputSpec(INPUT_SHAPE[0], INPUT_SHAPE[1], INPUT_SHAPE[2], NORMALISATION)
     x_train, x_val = (prepare_inputs(part.faces, spec) for part in (data.train, data.validation))
     policy = set_mixed_precision(config.mixed_precision)
+    if config.mixed_precision and not tf.config.list_logical_devices('GPU'):
+        log('note: --mixed-precision without a GPU: float16 compute trains correctly on a CPU '
+            'but is not faster')
     try:
         seconds = _fit(config, resume, state, dist, write_dir, data, x_train, x_val, seed, log)
     finally:
