@@ -12,11 +12,11 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The TFLite check's tolerance for near-ties and the resume state's early-stop flag."""
+"""The TFLite check's near-ties, the resume state's early-stop flag, who is the chief."""
 
 import json
 
-from emotion_ros.training import progress, tflite_export
+from emotion_ros.training import distribution, progress, tflite_export
 import numpy as np
 import pytest
 
@@ -69,3 +69,48 @@ def test_state_records_an_early_stop(tmp_path):
     model.stop_training = True  # what EarlyStopping sets
     callback.on_train_end()
     assert progress.read_state(tmp_path) == {'epoch': 2, 'best': 0.5, 'stopped_early': True}
+
+
+@pytest.mark.parametrize('task, chief', [
+    ({'type': 'worker', 'index': 0}, True),  # no chief task: worker 0 writes the run
+    ({'type': 'worker', 'index': 1}, False),
+])
+def test_worker_zero_is_the_chief_when_the_cluster_names_none(monkeypatch, task, chief):
+    cluster = {'worker': ['127.0.0.1:1', '127.0.0.1:2']}
+    monkeypatch.setenv('TF_CONFIG', json.dumps({'cluster': cluster, 'task': task}))
+    assert distribution.is_chief_process('multiworker') is chief
+    assert distribution._cluster_place(json.dumps({'cluster': cluster, 'task': task})) == (
+        2, chief)
+
+
+def test_a_chief_task_writes_the_run_and_worker_zero_does_not():
+    cluster = {'chief': ['127.0.0.1:1'], 'worker': ['127.0.0.1:2']}
+    place = distribution._cluster_place
+    assert place(json.dumps({'cluster': cluster, 'task': {'type': 'chief', 'index': 0}})) == (
+        2, True)
+    assert place(json.dumps({'cluster': cluster, 'task': {'type': 'worker', 'index': 0}})) == (
+        2, False)
+
+
+def test_strategies_other_than_multiworker_are_always_chief(monkeypatch):
+    monkeypatch.setenv('TF_CONFIG', 'not even json')
+    for name in ('auto', 'mirrored', 'none'):
+        assert distribution.is_chief_process(name)
+    with pytest.raises(distribution.StrategyError, match='not a cluster and task'):
+        distribution.is_chief_process('multiworker')
+    monkeypatch.delenv('TF_CONFIG')
+    with pytest.raises(distribution.StrategyError, match='needs the TF_CONFIG'):
+        distribution.is_chief_process('multiworker')
+    with pytest.raises(distribution.StrategyError, match='unknown strategy'):
+        distribution.make_distribution('tpu')
+
+
+def test_auto_without_several_gpus_is_the_default_strategy():
+    import tensorflow as tf
+
+    dist = distribution.make_distribution('auto')
+    if len(tf.config.list_logical_devices('GPU')) < 2:
+        assert dist.strategy is tf.distribute.get_strategy()
+        assert (dist.replicas, dist.workers, dist.is_chief) == (1, 1, True)
+    else:
+        assert dist.kind == 'MirroredStrategy' and dist.replicas >= 2
