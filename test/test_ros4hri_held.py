@@ -73,8 +73,9 @@ def test_a_held_face_has_confidence_zero_and_is_counted(rclpy_context, tmp_path:
         processes['camera'] = node_process(
             'camera_node', logs['camera'], source=str(folder), loop=True,
             wait_for_subscribers=3, start_delay=graph.DISCOVERY_SETTLE)
+        # /diagnostics reports once a second: wait for one that covers most expressions.
         spin_until(executor, lambda: len(expressions()) >= EXPRESSIONS_WANTED
-                   and any(counted), COLLECT_TIMEOUT)
+                   and max(counted, default=0) >= EXPRESSIONS_WANTED // 2, COLLECT_TIMEOUT)
     finally:
         codes = {name: stop_process(p) for name, p in processes.items()}
         report = '\n'.join(f'--- {n}\n{p.read_text()[-3000:]}' for n, p in logs.items())
@@ -88,4 +89,4 @@ def test_a_held_face_has_confidence_zero_and_is_counted(rclpy_context, tmp_path:
     assert all(m.confidence == 0.0 for m in held), [m.confidence for m in held][:10]
     assert all(m.expression for m in held)
     assert any(counted), f'no {PUBLISHED_KEY} in /diagnostics\n{report}'
-    assert max(counted) >= len(held) // 2
+    assert max(counted) >= EXPRESSIONS_WANTED // 2
