@@ -192,10 +192,12 @@ def test_expressions_for_every_crop_and_bad_input(rclpy_context, tmp_path: Path)
         play(['smile'] + [f'f{i}' for i in range(MANY_IDS)],
              lambda: player.counter('ros4hri faces followed') == 20, 10.0, ['smile'])
         followed_many = player.counter('ros4hri faces followed')
-        # Phase 3: every face but the smile leaves; its expression topic goes.
+        # Phase 3: every face but the smile leaves; its crop subscription and expression go.
         before = len(player.expressions['smile'])
-        gone = play(['smile'], lambda: all(player.expression_subs[f].get_publisher_count() == 0
-                                           for f in ('ckhappy', 'ckangry')), 20.0, ['smile'])
+        gone = play(['smile'], lambda: all(
+            player.expression_subs[f].get_publisher_count() == 0
+            and player.crops[f].get_subscription_count() == 0 for f in ('ckhappy', 'ckangry')),
+            20.0, ['smile'])
         play(['smile'], lambda: len(player.expressions['smile']) > before + 10, 10.0, ['smile'])
         served_after = len(player.expressions['smile']) - before
         spin_until(executor, lambda: player.errors().get('no_crop', 0) > 0, 3.0)

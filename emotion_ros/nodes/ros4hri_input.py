@@ -184,14 +184,15 @@ class Ros4hriInput:
             return  # left the list while this crop waited
         self._watch.crop(face_id)
         started = self._diagnostics.received()
-        problem = crop_problem(msg.width, msg.height)
-        try:
-            if problem is not None:
-                raise ValueError(problem)
-            bgr = to_bgr(msg)
-        except (ImageEncodingError, ValueError) as error:
-            key = error_kind(error) if isinstance(error, ImageEncodingError) else 'size'
-            self._problem(BAD_CROP, f'face {face_id}: crop skipped: {error}', f'crop {key}')
+        # The size is checked first: a crop of another size is refused before it is decoded.
+        problem, key = crop_problem(msg.width, msg.height), 'size'
+        if problem is None:
+            try:
+                bgr = to_bgr(msg)
+            except ImageEncodingError as error:
+                problem, key = str(error), error_kind(error)
+        if problem is not None:
+            self._problem(BAD_CROP, f'face {face_id}: crop skipped: {problem}', f'crop {key}')
             return
         results, problems = self._estimator.estimate(
             bgr, [(face_id, content_box(bgr))], stamp_seconds(msg.header.stamp),
