@@ -121,7 +121,6 @@ SETUPS = {
     'full + 2x2 tiles': ('tiles 2x2', ('full',)),
     'full + 3x3 tiles': ('tiles 3x3', ('full',)),
 }
-DEFAULT_SETUP = 'full'  # today's default (DetectorConfig())
 # Drawn in the plot (the others are in the tables).
 PLOT_SETUPS = ('full', 'short', 'haar', 'full+short large', 'full + 2x2 tiles',
                'full + 3x3 tiles')
