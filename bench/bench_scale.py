@@ -22,7 +22,8 @@ that height, and an ellipse around the face (hair, ears, some neck; ``CUT_AXES``
 frame of ``no_face.mp4`` (``FEATHER``), so no photo edge is pasted with it. A face taller than
 the frame is centred (jittered by ``OVERFILL_JITTER``) and cut by the frame's edges, as at
 25-30 cm from the camera; a smaller one is placed at a random position inside the frame.
-Randomness (positions, backgrounds) comes from one seeded generator.
+Randomness (positions, backgrounds) comes from a generator seeded by ``SEED``, the face's name
+and the height, so a face at a height gets the same frame whatever else is run.
 
 **Face height** is the height, in image pixels, of the box the default detector (BlazeFace
 full range, ``DetectorConfig()``) gives the face on its native photo, rescaled with the photo:
@@ -58,6 +59,7 @@ from pathlib import Path
 import sys
 import time
 from typing import Any, Callable, Optional, Sequence
+import zlib
 
 from harness.report import finish_report, machine_info
 from harness.sources import FRAME_HEIGHT, FRAME_WIDTH
@@ -104,6 +106,12 @@ TILE_OVERLAP = 0.25
 # the same face off it: 'merge large' keeps the second model's boxes only from this fraction of
 # the frame height up (half: full range alone finds 98-100% of the faces up to 400 px).
 LARGE_FRACTION = 0.5
+# --roi: a second look around a tracked face, full range on a square window of this many face
+# heights centred on the face's box moved by up to ROI_JITTER face heights (a track's
+# prediction error), for faces up to ROI_MAX_HEIGHT.
+ROI_SIDE = 4.0
+ROI_JITTER = 0.25
+ROI_MAX_HEIGHT = 96  # pixels
 # Set-ups measured: name -> (rule, detectors). 'one': that detector; 'merge': all of them on
 # every frame, boxes merged by weighted NMS; 'merge large': the same with only the second
 # model's boxes of at least LARGE_FRACTION of the frame height; 'else': the second only when the
@@ -383,7 +391,12 @@ def place(image: np.ndarray, box: Sequence[float], scale: float, centre: tuple[f
     return frame, new_box
 
 
-def placements(faces: Sequence[Face], heights: Sequence[int], rng: np.random.Generator,
+def face_rng(seed: int, face: Face, height: int, stream: int = 0) -> np.random.Generator:
+    """Return the generator of one face at one height: the same frame whatever else is run."""
+    return np.random.default_rng([seed, zlib.crc32(face.name.encode()), height, stream])
+
+
+def placements(faces: Sequence[Face], heights: Sequence[int], seed: int,
                count: int) -> list[tuple[int, int, float, tuple[float, float], int]]:
     """
     Draw ``(face index, height, scale, centre, background index)`` for every face and height.
@@ -393,6 +406,7 @@ def placements(faces: Sequence[Face], heights: Sequence[int], rng: np.random.Gen
     out = []
     for index, face in enumerate(faces):
         for height in heights:
+            rng = face_rng(seed, face, height)
             scale = height / face.box[3]
             w, h = face.box[2] * scale, float(height)
             if w <= FRAME_WIDTH and h <= FRAME_HEIGHT:
@@ -466,7 +480,7 @@ def measure(frames, detectors: dict, setups: Sequence[str], classify: Callable,
 
     :param frames: ``(frame, face box, label or None, height key, source)`` per frame.
     """
-    for frame, box, label, key, source in frames:
+    for frame, box, label, key, source, *_ in frames:
         expected = clip_box(box)
         cache: dict[tuple, Optional[str]] = {}
         for setup, (detections, ms) in run_setups(detectors, frame, setups).items():
@@ -481,13 +495,12 @@ def measure(frames, detectors: dict, setups: Sequence[str], classify: Callable,
 
 
 def scale_frames(faces: Sequence[Face], heights: Sequence[int], seed: int = SEED):
-    """Yield ``(frame, box, label, height, source)`` of every labelled face at every height."""
-    rng = np.random.default_rng(seed)
+    """Yield ``(frame, box, label, height, source, face)`` per labelled face and height."""
     scenes = backgrounds()
-    for index, height, scale, centre, bg in placements(faces, heights, rng, len(scenes)):
+    for index, height, scale, centre, bg in placements(faces, heights, seed, len(scenes)):
         face = faces[index]
         frame, box = place(face.image, face.box, scale, centre, scenes[bg])
-        yield frame, box, face.label, height, face.source
+        yield frame, box, face.label, height, face.source, face
 
 
 def zoom_frames(zooms: Sequence[float] = ZOOMS, videos=ZOOM_VIDEOS):
@@ -559,6 +572,62 @@ def false_boxes(detectors: dict, setups: Sequence[str]) -> dict[str, dict[str, i
         out[name]['group_boxes'] = len(found)
         out[name]['group_false'] = len(found) - matched
     return out
+
+
+def detect_roi(detector, frame: np.ndarray, box: Sequence[float],
+               side: float = ROI_SIDE) -> list:
+    """Run a core detector on a square window of ``side`` face heights around ``box``."""
+    from emotion_ros.core.faces.detection import Detection
+
+    half = side * box[3] / 2.0
+    cx, cy = box[0] + box[2] / 2.0, box[1] + box[3] / 2.0
+    x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
+    x1 = min(int(math.ceil(cx + half)), frame.shape[1])
+    y1 = min(int(math.ceil(cy + half)), frame.shape[0])
+    return [Detection(d.x + x0, d.y + y0, d.w, d.h, d.score,
+                      tuple((px + x0, py + y0) for px, py in d.keypoints))
+            for d in detector.detect(np.ascontiguousarray(frame[y0:y1, x0:x1]))]
+
+
+def roi_recall(faces: Sequence[Face], heights: Sequence[int], seed: int = SEED) -> dict:
+    """
+    Recall of full range on the frame and of a second look around the (jittered) face box.
+
+    The same frames as the scale table (same seed); the window's centre moves by up to
+    ``ROI_JITTER`` face heights, drawn from each face's own second stream.
+
+    :returns: ``{height: {'faces', 'frame', 'roi', 'roi_ms'}}`` (found counts, median ms).
+    """
+    from emotion_ros.core.config import DetectorConfig
+    from emotion_ros.core.faces.detection import make_detector
+
+    detector = make_detector(DetectorConfig())
+    out: dict[str, dict[str, Any]] = {}
+    for frame, box, _, height, _, face in scale_frames(faces, heights, seed):
+        cell = out.setdefault(str(height), {'faces': 0, 'frame': 0, 'roi': 0, 'roi_ms': []})
+        expected = clip_box(box)
+        shift = face_rng(seed, face, height, 1).uniform(-ROI_JITTER, ROI_JITTER, 2) * box[3]
+        start = time.perf_counter()
+        around = detect_roi(detector, frame, (box[0] + shift[0], box[1] + shift[1], box[2],
+                                              box[3]))
+        cell['roi_ms'].append((time.perf_counter() - start) * 1e3)
+        cell['faces'] += 1
+        cell['frame'] += best_match(detector.detect(frame), expected) is not None
+        cell['roi'] += best_match(around, expected) is not None
+    for cell in out.values():
+        cell['roi_ms'] = float(np.median(cell['roi_ms']))
+    return out
+
+
+def print_roi(table: dict) -> None:
+    """Print the second-look table (Markdown)."""
+    print(f'\nfull range on the frame, and on a {ROI_SIDE:g}-face-height window around the face '
+          f'(centre off by up to {ROI_JITTER:g} face heights): recall %\n')
+    print('| face height, px | frame | window | window ms |')
+    print('|--:|--:|--:|--:|')
+    for height, c in table.items():
+        print(f'| {height} | {_pct(c["frame"], c["faces"])} | {_pct(c["roi"], c["faces"])} | '
+              f'{c["roi_ms"]:.1f} |')
 
 
 def build_detectors(names: Sequence[str]) -> dict:
@@ -728,6 +797,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--every', type=int, default=1,
                         help='use every Nth labelled face (default 1: all)')
     parser.add_argument('--no-zoom', action='store_true', help='skip the video zoom steps')
+    parser.add_argument('--roi', action='store_true',
+                        help='measure only a second look around small faces (a tracked face '
+                             'kept), on the same frames')
     parser.add_argument('--seed', type=int, default=SEED)
     parser.add_argument('--json', metavar='OUT.json', help='also write the figures as JSON')
     parser.add_argument('--plot', metavar='OUT.png', help='draw recall and accuracy to a PNG')
@@ -735,6 +807,10 @@ def main(argv: list[str] | None = None) -> int:
                         help='print and plot the figures of an earlier run, measure nothing')
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
+    if args.roi:
+        print_roi(roi_recall(load_faces(every=args.every),
+                             [h for h in args.heights if h <= ROI_MAX_HEIGHT], args.seed))
+        return 0
     if args.from_json:
         figures = json.loads(Path(args.from_json).read_text())['figures']
     else:
