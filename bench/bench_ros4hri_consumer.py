@@ -25,11 +25,12 @@ Rate: the classifier runs alone (``faces_from ros4hri``, pinned to one core with
 this process (on another core) plays a REP-155 detector: ``/humans/faces/tracked`` and one
 128x128 crop per face at ``--rate`` Hz, for 1 and 5 faces, ``--rounds`` times with fresh ids.
 Per face it counts the crops sent before the first expression came back (lost while the
-per-id subscription is discovered) and, after that, the share of crops answered; the
-classifier's CPU is read from /proc.
+per-id subscription is discovered) and, after that, the share of crops answered and the time
+from a crop's publication to its expression's arrival; the classifier's CPU is read from
+/proc. ``--busy`` also runs a busy loop on the classifier's core (it then has half of it).
 
     python bench/bench_ros4hri_consumer.py [--faces 1 5] [--seconds 10] [--rounds 3]
-        [--part accuracy|rate|all] [--json out.json]
+        [--part accuracy|rate|all] [--busy] [--json out.json]
 """
 
 import argparse
@@ -37,6 +38,7 @@ import os
 from pathlib import Path
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +46,7 @@ from typing import Any, Optional
 
 from harness.graph import NodeGraph
 from harness.processes import REPO_ROOT
-from harness.report import finish_report, fmt, machine_info
+from harness.report import finish_report, fmt, machine_info, summary
 from harness.sampling import cpu_percent
 from labelled_faces import iter_labelled
 
@@ -163,7 +165,7 @@ class Player:
 
 
 def face_figures(face: dict[str, Any]) -> dict[str, Any]:
-    """Crops lost at appearance, and the share answered after the first answer."""
+    """Crops lost at appearance, the share answered after the first answer, latency (ms)."""
     sent, answered = face['sent'], face['answered']
     if not answered:
         return {'lost_at_start': len(sent), 'first_answer_s': None, 'answered_after': None}
@@ -172,7 +174,8 @@ def face_figures(face: dict[str, Any]) -> dict[str, Any]:
     return {'lost_at_start': sum(1 for stamp in sent if stamp < first),
             'first_answer_s': answered[first] - face['appeared'],
             'answered_after': sum(1 for s in after if s in answered) / len(after),
-            'crops_after': len(after)}
+            'crops_after': len(after),
+            'latency_ms': [1000.0 * (answered[s] - sent[s]) for s in after if s in answered]}
 
 
 def rate_run(graph: NodeGraph, player: Player, count: int, seconds: float, rate: float,
@@ -237,6 +240,9 @@ def rates(counts: list[int], seconds: float, rounds: int, rate: float,
                 lost = [f['lost_at_start'] for f in faces]
                 first = [f['first_answer_s'] for f in faces if f['first_answer_s'] is not None]
                 after = [f['answered_after'] for f in faces if f['answered_after'] is not None]
+                latency = summary([ms for f in faces for ms in f.get('latency_ms', [])])
+                for f in faces:
+                    f.pop('latency_ms', None)  # the summary is enough in the JSON
                 figures[str(count)] = {
                     'rounds': runs, 'lost_at_start_median': statistics.median(lost),
                     'lost_at_start_max': max(lost),
@@ -244,7 +250,8 @@ def rates(counts: list[int], seconds: float, rounds: int, rate: float,
                     'first_answer_s_max': max(first) if first else None,
                     'answered_after_min': min(after) if after else None,
                     'expressions_per_s': statistics.median(r['expressions_per_s'] for r in runs),
-                    'cpu_percent': statistics.median(r['cpu_percent'] for r in runs)}
+                    'cpu_percent': statistics.median(r['cpu_percent'] for r in runs),
+                    'latency_ms': latency}
     return figures
 
 
@@ -256,6 +263,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument('--seconds', type=float, default=10.0, help='per round, s')
     parser.add_argument('--rounds', type=int, default=3, help='rounds per face count')
     parser.add_argument('--rate', type=float, default=30.0, help='crops per face per s')
+    parser.add_argument('--busy', action='store_true',
+                        help="a busy loop shares the classifier's core")
     parser.add_argument('--json', type=Path, default=None)
     options = parser.parse_args(argv)
     report: dict[str, Any] = {'machine_start': machine_info(),
@@ -269,14 +278,22 @@ def main(argv: Optional[list[str]] = None) -> int:
                   f'  {figures["by_source"]}')
     if options.part in ('rate', 'all'):
         crops = [crop for _, crop, _, _, _ in faces if crop is not None]
-        report['rate'] = rates(options.faces, options.seconds, options.rounds, options.rate,
-                               crops)
+        busy = subprocess.Popen(['taskset', '-c', str(CLASSIFIER_CORE), sys.executable, '-c',
+                                 'while True: pass']) if options.busy else None
+        try:
+            report['rate'] = rates(options.faces, options.seconds, options.rounds,
+                                   options.rate, crops)
+        finally:
+            if busy is not None:
+                busy.kill()
+                busy.wait()
         print(f'\n{options.rate:g} Hz per face, {options.rounds} x {options.seconds:g} s, '
-              f'classifier on core {CLASSIFIER_CORE}')
+              f'classifier on core {CLASSIFIER_CORE}'
+              f'{" shared with a busy loop" if options.busy else ""}')
         print('| faces | expressions/s | answered after the first (min) | crops lost at '
               'appearance (median, max) | first expression after (median, max), s | '
-              'classifier CPU % of a core |')
-        print('|---|---|---|---|---|---|')
+              'crop to expression median, p95, ms | classifier CPU % of a core |')
+        print('|---|---|---|---|---|---|---|')
         for count, r in report['rate'].items():
             if count == 'first_face':
                 continue
@@ -284,6 +301,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                   f'{fmt(100 * (r["answered_after_min"] or 0))}% | '
                   f'{r["lost_at_start_median"]:g}, {r["lost_at_start_max"]} | '
                   f'{fmt(r["first_answer_s_median"], 2)}, {fmt(r["first_answer_s_max"], 2)} | '
+                  f'{fmt(r["latency_ms"]["median"])}, {fmt(r["latency_ms"]["p95"])} | '
                   f'{fmt(r["cpu_percent"])} |')
         first = report['rate']['first_face']
         print(f'first face after start: {first["lost_at_start"]} crops lost, first expression '

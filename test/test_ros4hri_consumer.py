@@ -80,13 +80,18 @@ class Player:
                                       10)
         self.stamp_ns = 1_000_000_000
 
-    def face(self, face_id: str) -> None:
+    def face(self, face_id: str, best_effort: bool = False) -> None:
         """Publish crops for ``face_id`` and listen to its expressions."""
         from hri_msgs.msg import Expression
+        from rclpy.event_handler import PublisherEventCallbacks
+        from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import Image
 
-        self.crops[face_id] = self.node.create_publisher(Image, f'{FACES}/{face_id}/cropped',
-                                                         self.qos)
+        # The reader's mismatch is what is tested: nothing to report on this side.
+        self.crops[face_id] = self.node.create_publisher(
+            Image, f'{FACES}/{face_id}/cropped',
+            qos_profile_sensor_data if best_effort else self.qos,
+            event_callbacks=PublisherEventCallbacks(incompatible_qos=lambda _: None))
         self.expressions[face_id] = []
         self.expression_subs[face_id] = self.node.create_subscription(
             Expression, f'{FACES}/{face_id}/expression', self.expressions[face_id].append,
@@ -155,6 +160,7 @@ def test_expressions_for_every_crop_and_bad_input(rclpy_context, tmp_path: Path)
     ids = list(crops)
     for face_id in ids + ['silent']:
         player.face(face_id)
+    player.face('besteffort', best_effort=True)
     sent: dict[str, set] = {face_id: set() for face_id in ids}
 
     def play(listed, until, timeout: float, crop_ids=()) -> bool:
@@ -188,7 +194,8 @@ def test_expressions_for_every_crop_and_bad_input(rclpy_context, tmp_path: Path)
         player.publish_crop('smile', crops['smile'][:64, :64].copy())  # another size
         player.publish_crop('smile', crops['smile'], encoding='foo8')  # unknown encoding
         player.publish_crop('smile', crops['smile'], data=[])  # empty data
-        play(['smile', 'a/b', '1abc', 'silent'], lambda: False, CROP_TIMEOUT + 2.0, ['smile'])
+        play(['smile', 'a/b', '1abc', 'silent', 'besteffort'], lambda: False, CROP_TIMEOUT + 2.0,
+             ['smile'])
         play(['smile'] + [f'f{i}' for i in range(MANY_IDS)],
              lambda: player.counter('ros4hri faces followed') == 20, 10.0, ['smile'])
         followed_many = player.counter('ros4hri faces followed')
@@ -229,6 +236,8 @@ def test_expressions_for_every_crop_and_bad_input(rclpy_context, tmp_path: Path)
     assert text.count('face silent listed') == 1
     assert errors.get('bad_crop', 0) >= 3, errors
     assert errors.get('bad_face_id', 0) >= 2 and errors.get('too_many_faces', 0) >= 1, errors
+    assert 'ros4hri_crops_reliability best_effort' in text
+    assert errors.get('incompatible_qos', 0) >= 1, errors
     assert errors.get('no_crop', 0) >= 1, errors  # silent, and the f<i> ids of the long list
     assert followed_many == 20
     assert gone and served_after > 10

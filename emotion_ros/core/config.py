@@ -306,6 +306,13 @@ class FacesFromConfig(StageConfig):
     ros4hri_crops: str = setting(
         'cropped', 'with faces_from ros4hri: read /humans/faces/<id>/cropped or <id>/aligned '
         '(eyes levelled)', choices=ROS4HRI_CROP_CHOICES)
+    # ROS4HRI's own nodes publish reliably; under load a reliable reader lost fewer crops than a
+    # best-effort one (bench/bench_ros4hri_consumer.py, doc/ros4hri.md). A reliable reader does
+    # not hear a best-effort detector at all: the node then says so.
+    ros4hri_crops_reliability: str = setting(
+        'reliable', 'with faces_from ros4hri: QoS reliability of the crop subscriptions, '
+        "'reliable' (as ROS4HRI detectors publish) or 'best_effort' (hears any detector)",
+        choices=RELIABILITY_CHOICES)
     # Per-id discovery takes up to 2.7 s here (doc/ros4hri.md): 5 s leaves room for it.
     ros4hri_crop_timeout: float = setting(
         5.0, 'with faces_from ros4hri: a listed face that sent no crop this long is logged '

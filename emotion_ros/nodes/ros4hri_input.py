@@ -39,14 +39,14 @@ from emotion_ros.nodes.image_input import error_kind
 from emotion_ros.nodes.node_main import StartupError
 from emotion_ros.nodes.ros4hri_output import FACES_NAMESPACE, FRAME_QOS, missing_package_error
 from emotion_ros.nodes.throttle import DistinctThrottle
+from rclpy.event_handler import SubscriptionEventCallbacks
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
-# Best effort matches a reliable or a best-effort publisher (a reliable reader would not hear
-# a best-effort detector at all); a few crops deep, so a late callback does not lose one.
-CROP_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=5,
-                      reliability=ReliabilityPolicy.BEST_EFFORT)
+# Crops held per face while the classifier is busy: 5 at 30 Hz is 0.17 s of scheduling delay.
+CROP_DEPTH = 5
+INCOMPATIBLE_QOS = 'incompatible_qos'
 # The id list: newest only, from any publisher.
 TRACKED_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
                          reliability=ReliabilityPolicy.BEST_EFFORT)
@@ -105,6 +105,10 @@ class Ros4hriInput:
         self._diagnostics: Optional[NodeDiagnostics] = None
         self._throttle = throttle
         self._faces: dict[str, _Face] = {}
+        self._crop_qos = QoSProfile(
+            history=HistoryPolicy.KEEP_LAST, depth=CROP_DEPTH,
+            reliability=ReliabilityPolicy.RELIABLE
+            if config.ros4hri_crops_reliability == 'reliable' else ReliabilityPolicy.BEST_EFFORT)
         self._watch = CropWatch(config.ros4hri_crop_timeout)
         self._tracked: Optional[Any] = None
         self._timer: Optional[Any] = None
@@ -160,7 +164,9 @@ class Ros4hriInput:
         self._faces[face_id] = _Face(
             crops=node.create_subscription(
                 Image, f'{base}/{self._config.ros4hri_crops}',
-                lambda msg: self._on_crop(face_id, msg), CROP_QOS),
+                lambda msg: self._on_crop(face_id, msg), self._crop_qos,
+                event_callbacks=SubscriptionEventCallbacks(
+                    incompatible_qos=lambda _: self._incompatible(face_id))),
             expression=node.create_publisher(self._hri.Expression, f'{base}/expression',
                                              FRAME_QOS))
         self._watch.appeared(face_id, now)
@@ -171,6 +177,12 @@ class Ros4hriInput:
         self._node.destroy_publisher(face.expression)
         self._watch.gone(face_id)
         self._estimator.forget_absent(list(self._faces))
+
+    def _incompatible(self, face_id: str) -> None:
+        self._problem(INCOMPATIBLE_QOS, f'a publisher of {FACES_NAMESPACE}/{face_id}/'
+                      f'{self._config.ros4hri_crops} offers a QoS this reader '
+                      f'({self._config.ros4hri_crops_reliability}) cannot match: a best-effort '
+                      'detector needs ros4hri_crops_reliability best_effort')
 
     def _check_crops(self) -> None:
         for face_id in self._watch.overdue(time.monotonic()):
