@@ -19,8 +19,9 @@ from dataclasses import dataclass, FrozenInstanceError
 from pathlib import Path
 
 from emotion_ros.core.config import (CameraConfig, DetectorConfig, DiagnosticsConfig,
-                                     EmotionConfig, FaceLimitConfig, ImageInputConfig,
-                                     Ros4hriConfig, StartConfig, TrackerConfig)
+                                     EmotionConfig, FaceLimitConfig, FacesFromConfig,
+                                     ImageInputConfig, Ros4hriConfig, StartConfig,
+                                     TrackerConfig)
 from emotion_ros.core.config_fields import add_arguments, config_from_arguments, setting
 from emotion_ros.core.config_fields import StageConfig
 import pytest
@@ -28,7 +29,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_CONFIGS = (CameraConfig, DetectorConfig, TrackerConfig, EmotionConfig, ImageInputConfig,
-               DiagnosticsConfig, StartConfig, FaceLimitConfig, Ros4hriConfig)
+               DiagnosticsConfig, StartConfig, FaceLimitConfig, Ros4hriConfig, FacesFromConfig)
 
 
 @dataclass(frozen=True)
