@@ -26,9 +26,11 @@ subprocesses; the baseline and the mixed-precision run train in this process.
 import json
 import os
 from pathlib import Path
+import shutil
 import socket
 import subprocess
 import sys
+import time
 
 from emotion_ros.core.model.classifier import EmotionClassifier
 from emotion_ros.core.model.model_card import load_card
@@ -145,29 +147,49 @@ def test_mirrored_over_two_cpus_trains_resumes_and_the_node_loads_it(data, basel
     _node_loads(run / 'model.keras')
 
 
-def test_two_workers_on_loopback_give_one_run_directory(data, baseline, tmp_path):
-    run = tmp_path / 'multiworker'
+def _run_two_workers(data: Path, run: Path, scratch: Path) -> list:
+    """
+    Run train.py as two workers on free loopback ports; return (status, output) of each.
+
+    When one worker fails the other would wait for it until the timeout: it is stopped then.
+    """
     ports = _free_ports(2)
     cluster = {'worker': [f'127.0.0.1:{port}' for port in ports]}
-    workers = []
+    workers, logs = [], []
     for index in range(2):
         tf_config = json.dumps({'cluster': cluster, 'task': {'type': 'worker', 'index': index}})
-        scratch = tmp_path / f'tmp{index}'
-        scratch.mkdir()
-        workers.append(subprocess.Popen(
-            [sys.executable, str(fixtures.REPO_ROOT / 'training' / 'train.py'), '--data',
-             str(data), *COMMON, '--strategy', 'multiworker', '--run-dir', str(run)],
-            env=_env(scratch, TF_CONFIG=tf_config), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True))
+        (scratch / f'tmp{index}').mkdir(exist_ok=True)
+        logs.append(scratch / f'worker{index}.log')
+        with logs[-1].open('w') as log:
+            workers.append(subprocess.Popen(
+                [sys.executable, str(fixtures.REPO_ROOT / 'training' / 'train.py'), '--data',
+                 str(data), *COMMON, '--strategy', 'multiworker', '--run-dir', str(run)],
+                env=_env(scratch / f'tmp{index}', TF_CONFIG=tf_config), stdout=log,
+                stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + WORKER_TIMEOUT
     try:
-        outputs = [worker.communicate(timeout=WORKER_TIMEOUT)[0] for worker in workers]
+        while any(w.poll() is None for w in workers) and time.monotonic() < deadline:
+            if any(w.poll() not in (None, 0) for w in workers):
+                break
+            time.sleep(0.2)
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
-                worker.wait()
-    for worker, output in zip(workers, outputs):
-        assert worker.returncode == 0, output[-3000:]
+            worker.wait()
+    return [(worker.returncode, log.read_text()) for worker, log in zip(workers, logs)]
+
+
+def test_two_workers_on_loopback_give_one_run_directory(data, baseline, tmp_path):
+    run = tmp_path / 'multiworker'
+    results = _run_two_workers(data, run, tmp_path)
+    if any('already in use' in output for _, output in results):
+        # Another process took a port between our probe and the worker's bind: once more.
+        shutil.rmtree(run, ignore_errors=True)
+        results = _run_two_workers(data, run, tmp_path)
+    outputs = [output for _, output in results]
+    for status, output in results:
+        assert status == 0, output[-3000:]
         assert '2 replicas in sync over 2 worker(s)' in output
     assert 'this process is the chief' in outputs[0]
     assert 'worker done; the chief writes the run directory' in outputs[1]
