@@ -36,7 +36,7 @@ README = REPO_ROOT / 'README.md'
 NODES_DIR = REPO_ROOT / 'emotion_ros' / 'nodes'
 # The README stays a five-minute read (its generated parameter tables are a third of it);
 # the rest lives in doc/.
-README_MAX_BYTES = 18000
+README_MAX_BYTES = 18500
 # Markdown files whose relative links must resolve.
 DOCS = (README, REPO_ROOT / 'bench' / 'README.md', *sorted((REPO_ROOT / 'doc').glob('*.md')))
 LINK = re.compile(r'\[[^\]]*\]\(([^)\s]+)\)')
