@@ -34,9 +34,9 @@ import math
 from pathlib import Path
 import sys
 import time
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
-from bench_scale import best_match, load_faces, MODEL
+from bench_scale import best_match, load_faces, make_classify, MODEL
 import cv2
 from harness.report import machine_info
 import numpy as np
@@ -112,29 +112,13 @@ def wilson(correct: int, total: int) -> tuple[float, float]:
     return 100 * (centre - half), 100 * (centre + half)
 
 
-def make_estimate(classifier) -> Callable:
-    """Return ``estimate(image, detection) -> label`` with the default views, smoothing off."""
-    from emotion_ros.core.config import EmotionConfig
-    from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
-
-    config = EmotionConfig()
-    estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), config.crop_margins,
-                                     config.mirror, config.align_roll)
-
-    def estimate(image: np.ndarray, d) -> Optional[str]:
-        results, _ = estimator.estimate(image, [(0, (d.x, d.y, d.w, d.h), d.keypoints)])
-        return results[0].label if results else None
-    return estimate
-
-
 def run(faces: Sequence, levels: dict = LEVELS, seed: int = SEED) -> dict:
     """Measure every condition and level; :returns: figures (JSON-ready)."""
     from emotion_ros.core.faces.detection import make_detector
     from emotion_ros.core.model.classifier import EmotionClassifier
 
     detector = make_detector()
-    estimate = make_estimate(EmotionClassifier.load(MODEL))
+    estimate = make_classify(EmotionClassifier.load(MODEL))
     rng = np.random.default_rng(seed)
     figures: dict = {'faces': len(faces), 'conditions': {}}
     samples = []  # (condition, level index, brightness, sharpness, correct)
