@@ -212,8 +212,8 @@ def test_expressions_for_every_crop_and_bad_input(rclpy_context, tmp_path: Path)
         alive = process.poll() is None
     finally:
         code = stop_process(process)
-        player.node.destroy_node()
         executor.shutdown()
+        player.node.destroy_node()
     text = log.read_text()
     assert alive and code == 0 and 'Traceback' not in text, text[-5000:]
     missing = {f: len(sent[f] - answered(f)) for f in ids}

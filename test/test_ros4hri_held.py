@@ -79,8 +79,8 @@ def test_a_held_face_has_confidence_zero_and_is_counted(rclpy_context, tmp_path:
     finally:
         codes = {name: stop_process(p) for name, p in processes.items()}
         report = '\n'.join(f'--- {n}\n{p.read_text()[-3000:]}' for n, p in logs.items())
-        probe.node.destroy_node()
         executor.shutdown()
+        probe.node.destroy_node()
     assert codes['classifier'] == 0, report
     held = expressions()
     assert len(held) >= EXPRESSIONS_WANTED, f'{len(held)} expressions\n{report}'

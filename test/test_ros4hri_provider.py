@@ -173,8 +173,8 @@ def test_looped_clip_as_ros4hri_faces(rclpy_context, tmp_path: Path) -> None:
     finally:
         codes = {name: stop_process(p) for name, p in processes.items()}
         report = '\n'.join(f'--- {n}\n{p.read_text()[-3000:]}' for n, p in logs.items())
-        probe.node.destroy_node()
         executor.shutdown()
+        probe.node.destroy_node()
     assert code == 0 and alive and codes['classifier'] == 0, report
 
     image_stamps = {_stamp(m) for m in probe.infos}
@@ -336,8 +336,8 @@ def test_two_cameras_share_no_id_and_the_union_never_drops_a_face(
                                START_TIMEOUT + COLLECT_TIMEOUT) and enough()
     finally:
         code = stop_process(process)
-        node.destroy_node()
         executor.shutdown()
+        node.destroy_node()
     report = log.read_text()[-5000:]
     assert collected, f'{ {t: len(m) for t, m in lists.items()} }\n{report}'
     assert code == 0, report
