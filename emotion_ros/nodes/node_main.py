@@ -18,9 +18,9 @@ The ``main()`` of every node process: init, spin until stopped, clean up, one-li
 Stop signals are taken by :class:`emotion_ros.entry_points.StopSignals`, never by a handler
 that interrupts Python code: a stop triggers a guard condition, the executor returns from
 its wait after the callback that was running, and the node is released here. No polling: the
-spin blocks until a message, a timer, a service call or the stop. Once the node's own
-``teardown`` has flushed its outputs, destroying it and shutting rclpy down are bounded by
-:class:`~emotion_ros.teardown_deadline.TeardownDeadline` (Fast DDS can hang there).
+spin blocks until a message, a timer, a service call or the stop. Once the node's outputs are
+flushed (``flush_outputs``), its ``teardown``, destroying it and shutting rclpy down are
+bounded by :class:`~emotion_ros.teardown_deadline.TeardownDeadline` (Fast DDS can hang there).
 """
 
 from collections.abc import Callable, Sequence
@@ -129,11 +129,15 @@ def run_node(factory: Callable[[], Node], args: Optional[list[str]] = None) -> i
             stop.remove(wake)  # no trigger of a destroyed guard condition from the watcher
         if executor is not None:
             executor.shutdown(timeout_sec=0.0)
-        teardown = getattr(node, 'teardown', None)
-        if teardown is not None:
-            teardown()  # the work's end: outputs flushed, devices and files closed
-        # Only DDS is left to destroy: bounded, whatever Fast DDS does (see teardown_deadline).
+        flush = getattr(node, 'flush_outputs', None)
+        if flush is not None:
+            flush()  # the work's end: a recorder's file closed, before any deadline
+        # From here on ROS entities are destroyed (DDS calls Fast DDS can hang in): bounded,
+        # whatever Fast DDS does (see teardown_deadline).
         with TeardownDeadline(node.get_name() if node is not None else STARTUP_LOGGER):
+            teardown = getattr(node, 'teardown', None)
+            if teardown is not None:
+                teardown()  # deactivate and release: devices, subscriptions, publishers
             if node is not None:
                 node.destroy_node()
             rclpy.try_shutdown()

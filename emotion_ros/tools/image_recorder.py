@@ -71,7 +71,7 @@ class ImageRecorder(Node):
             self._writer.release()
             self._writer = None
 
-    def teardown(self) -> None:
+    def flush_outputs(self) -> None:
         """Finish the file and say how many frames it holds (before the DDS teardown)."""
         self.close()
         try:
