@@ -90,23 +90,32 @@ fi
 # 4. The out-of-the-box model and the real face media (set-up time only, never at run time).
 "$VENV/bin/python" "$ROOT/scripts/fetch_assets.py" | sed 's/^/  /'
 
+# colcon build LOG ARGS...: a build against the venv's ROS, output to LOG; on failure the log's
+# tail and exit 1. Used for the packages (5.) and the test stand-ins (6.).
+colcon_build() {
+  local log=$1
+  shift
+  if ! (
+    cd "$ROOT"
+    export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" PATH="$VENV/bin:$PATH"
+    "$VENV/bin/colcon" --log-base "$EMOTION_LOG" build "$@" --event-handlers \
+      console_cohesion- console_direct- console_start_end+ --cmake-args -DBUILD_TESTING=OFF \
+      -Wno-dev
+  ) > "$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "setup: colcon build failed (full log: $log, $EMOTION_LOG/latest_build)" >&2
+    exit 1
+  fi
+  grep -E '^(Finished|Summary)' "$log" | sed 's/^/  /' || true
+}
+
 # 5. colcon build of both packages (the repo root is emotion_ros; emotion_msgs is inside it).
 SRC_HASH=$(hash_of package.xml setup.py setup.cfg resource bin emotion_ros emotion_msgs launch config \
   assets/models)
 if [ "$(cat "$STAMPS/build" 2>/dev/null)" != "$SRC_HASH" ] || [ ! -f "$INSTALL/setup.bash" ]; then
   say "colcon build emotion_msgs emotion_ros into ${INSTALL#"$ROOT"/}"
-  if ! (
-    cd "$ROOT"
-    export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" PATH="$VENV/bin:$PATH"
-    "$VENV/bin/colcon" --log-base "$EMOTION_LOG" build --base-paths . emotion_msgs \
-      --build-base "$BUILD" --install-base "$INSTALL" --event-handlers console_cohesion- \
-      console_direct- console_start_end+ --cmake-args -DBUILD_TESTING=OFF -Wno-dev
-  ) > "$STAMPS/colcon.log" 2>&1; then
-    tail -n 40 "$STAMPS/colcon.log" >&2
-    echo "setup: colcon build failed (full log: $STAMPS/colcon.log, $EMOTION_LOG/latest_build)" >&2
-    exit 1
-  fi
-  grep -E '^(Finished|Summary)' "$STAMPS/colcon.log" | sed 's/^/  /' || true
+  colcon_build "$STAMPS/colcon.log" --base-paths . emotion_msgs --build-base "$BUILD" \
+    --install-base "$INSTALL"
   echo "$SRC_HASH" > "$STAMPS/build"
 else
   say 'build up to date'
@@ -120,19 +129,9 @@ if [ ${#STAND_INS[@]} -eq 0 ]; then
   say 'test stand-ins not needed: the real hri_msgs and tf2_msgs are installed'
 elif [ "$(cat "$STAMPS/test-build" 2>/dev/null)" != "$TEST_HASH" ]; then
   say "colcon build test stand-ins ${STAND_INS[*]} into ${EMOTION_TEST_INSTALL#"$ROOT"/}"
-  if ! (
-    cd "$ROOT"
-    export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" PATH="$VENV/bin:$PATH"
-    "$VENV/bin/colcon" --log-base "$EMOTION_LOG" build --base-paths test/stand_ins \
-      --packages-select "${STAND_INS[@]}" --build-base "$EMOTION_TEST_BUILD" \
-      --install-base "$EMOTION_TEST_INSTALL" --event-handlers console_cohesion- \
-      console_direct- console_start_end+ --cmake-args -DBUILD_TESTING=OFF -Wno-dev
-  ) > "$STAMPS/colcon-test.log" 2>&1; then
-    tail -n 40 "$STAMPS/colcon-test.log" >&2
-    echo "setup: colcon build of the test stand-ins failed (full log: $STAMPS/colcon-test.log)" >&2
-    exit 1
-  fi
-  grep -E '^(Finished|Summary)' "$STAMPS/colcon-test.log" | sed 's/^/  /' || true
+  colcon_build "$STAMPS/colcon-test.log" --base-paths test/stand_ins \
+    --packages-select "${STAND_INS[@]}" --build-base "$EMOTION_TEST_BUILD" \
+    --install-base "$EMOTION_TEST_INSTALL"
   echo "$TEST_HASH" > "$STAMPS/test-build"
 else
   say 'test stand-ins up to date'
