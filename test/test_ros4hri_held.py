@@ -20,7 +20,7 @@ import shutil
 from emotion_ros.core.health.diagnostic_report import COUNTER_PREFIX
 import pytest
 from ros_helpers import node_process, REPO_ROOT, spin_until, stop_process
-from test_ros4hri_provider import Probe, START_TIMEOUT
+from test_ros4hri_provider import Probe, start_ros4hri_nodes, START_TIMEOUT
 
 TURNED_STILL = REPO_ROOT / 'assets' / 'media' / '45-m7-di-ph.jpg'
 # Copies of the 45-degree still, played in a loop: a head that stays turned.
@@ -57,13 +57,7 @@ def test_a_held_face_has_confidence_zero_and_is_counted(rclpy_context, tmp_path:
                                    DIAGNOSTICS_QOS)
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(probe.node)
-    logs = {name: tmp_path / f'{name}.log' for name in ('tracker', 'classifier', 'camera')}
-    processes = {
-        'tracker': node_process('face_tracker_node', logs['tracker'],
-                                wait_for_output_subscribers=1),
-        'classifier': node_process('emotion_classifier_node', logs['classifier'],
-                                   wait_for_output_subscribers=1, ros4hri=True),
-    }
+    logs, processes = start_ros4hri_nodes(tmp_path)
 
     def expressions() -> list:
         return [m for topics in probe.per_face.values() for m in topics['expression']]

@@ -136,6 +136,18 @@ def _check_face_frames(probe: Probe, ids: set, image_stamps: set, size: tuple[in
     assert float(np.median(offsets)) < 0.15, offsets[:10]
 
 
+def start_ros4hri_nodes(tmp_path: Path) -> tuple[dict, dict]:
+    """Start the tracker and the classifier with ros4hri; :returns: logs and processes by name."""
+    logs = {name: tmp_path / f'{name}.log' for name in ('tracker', 'classifier', 'camera')}
+    processes = {
+        'tracker': node_process('face_tracker_node', logs['tracker'],
+                                wait_for_output_subscribers=1),
+        'classifier': node_process('emotion_classifier_node', logs['classifier'],
+                                   wait_for_output_subscribers=1, ros4hri=True),
+    }
+    return logs, processes
+
+
 @pytest.mark.ros
 @pytest.mark.slow
 def test_looped_clip_as_ros4hri_faces(rclpy_context, tmp_path: Path) -> None:
@@ -147,13 +159,7 @@ def test_looped_clip_as_ros4hri_faces(rclpy_context, tmp_path: Path) -> None:
     probe = Probe(rclpy_context)
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(probe.node)
-    logs = {name: tmp_path / f'{name}.log' for name in ('tracker', 'classifier', 'camera')}
-    processes = {
-        'tracker': node_process('face_tracker_node', logs['tracker'],
-                                wait_for_output_subscribers=1),
-        'classifier': node_process('emotion_classifier_node', logs['classifier'],
-                                   wait_for_output_subscribers=1, ros4hri=True),
-    }
+    logs, processes = start_ros4hri_nodes(tmp_path)
     report = ''
     try:
         assert spin_until(executor, lambda: probe.emotions_sub.get_publisher_count() > 0,
