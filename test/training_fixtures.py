@@ -249,3 +249,33 @@ def write_tiny_model(path: Path, labels, height: int = FACE_SIZE, width: int = F
                         source='test fixture', license='test fixture', metrics={}, extra={}),
               card_path_for(path))
     return Path(path)
+
+
+def largest_box(bgr: np.ndarray) -> Tuple[int, int, int, int]:
+    """
+    Return the box of the largest face the package's default detector finds.
+
+    :param bgr: a photograph or video frame with a face.
+    :returns: ``(x, y, w, h)`` in whole pixels.
+    """
+    largest = max(_detector().detect(bgr), key=lambda d: d.w * d.h)
+    return tuple(int(round(v)) for v in (largest.x, largest.y, largest.w, largest.h))
+
+
+def write_collected(root: Path, frame: np.ndarray, box, label=None) -> Path:
+    """
+    Store one face as ``emotion_collect`` does: a wide PNG crop and its sidecar box.
+
+    :param root: the dataset folder.
+    :param frame: the BGR frame holding the face.
+    :param box: ``(x, y, w, h)`` of the face in the frame.
+    :param label: the class folder, or None for ``unlabelled/``.
+    :returns: the PNG written.
+    """
+    from emotion_ros.core.collection import CollectedFace, cut, DatasetWriter
+
+    crop, box_in_crop = cut(frame, box)
+    face = CollectedFace(crop=crop, box_in_crop=box_in_crop, box_in_frame=tuple(box),
+                         stamp=(1796554579, 16235366), track_id=3, yaw=0.0,
+                         published_label='neutral', published_confidence=0.5)
+    return DatasetWriter(root, label).write(face)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
-from emotion_ros.training.datasets.class_folders import load_class_folders
+from emotion_ros.training.datasets.class_folders import load_class_folders, TRAIN_SHAPE
 from emotion_ros.training.datasets.fer2013_csv import load_fer2013_csv, read_fer2013_csv
 from emotion_ros.training.datasets.records import DatasetError, FaceSet, LoadReport
 
@@ -65,7 +65,8 @@ class DatasetParts:
     report: LoadReport
 
 
-def load_for_training(path: Path, labels: Sequence[str]) -> DatasetParts:
+def load_for_training(path: Path, labels: Sequence[str],
+                      shape: Tuple[int, int, int] = TRAIN_SHAPE) -> DatasetParts:
     """
     Load a dataset for training, honouring the parts its layout fixes.
 
@@ -74,6 +75,8 @@ def load_for_training(path: Path, labels: Sequence[str]) -> DatasetParts:
 
     :param path: dataset path in any of the three layouts.
     :param labels: class names.
+    :param shape: ``(height, width, channels)`` of the faces read from image folders (the
+        model's input; fer2013.csv faces stay 48x48 grey and are resized when preprocessed).
     :returns: the parts and the merged load report.
     :raises DatasetError: when the path is unusable or holds no faces.
     """
@@ -83,13 +86,13 @@ def load_for_training(path: Path, labels: Sequence[str]) -> DatasetParts:
         sets, report = read_fer2013_csv(path, labels)
         train, validation, test = sets['Training'], sets['PublicTest'], sets['PrivateTest']
     elif layout == LAYOUT_TRAIN_TEST:
-        train, report = load_class_folders(path / 'train', labels)
+        train, report = load_class_folders(path / 'train', labels, shape=shape)
         validation, test = None, None
         if (path / 'test').is_dir():
-            test, test_report = load_class_folders(path / 'test', labels)
+            test, test_report = load_class_folders(path / 'test', labels, shape=shape)
             report.merge(test_report)
     else:
-        train, report = load_class_folders(path, labels)
+        train, report = load_class_folders(path, labels, shape=shape)
         validation, test = None, None
     if not len(train):
         raise DatasetError(f'{path}: no training faces found ({report.summary()})')
