@@ -18,12 +18,14 @@ Launch the pipeline under ros2 launch many times, with the CPU loaded, and check
 Each run (its own ROS_DOMAIN_ID and ROS_HOME) starts one ``emotion_echo --jsonl`` per camera
 and one ``emotion_diagnostics``, then the launch file (``scripts/ros2_launch.py``: what
 ``ros2 launch emotion_ros emotion.launch.py`` does) on the 72-frame one-face clip, two cameras
-(``cameras:=left,right``) or one. The launch ends by itself once every clip has played; then
-the listeners get SIGINT. Per run: the nodes that reached active (their activation log line),
-the frames each camera's emotions got, launch's exit code, escalations to SIGTERM/SIGKILL,
-tracebacks, every process's stop time, processes still alive after their stop (killed and
-counted), and lines saying the DDS teardown hung. Every wait is bounded: a launch that has
-not ended after ``--run-timeout`` gets SIGINT (as Ctrl-C) and the run counts as failed.
+(``cameras:=left,right``) or one, with ``listeners:=1``: each camera starts only once its echo
+hears its classifier (the diagnostics printer does not subscribe to emotions). The launch ends
+by itself once every clip has played; then the listeners get SIGINT. Per run: the nodes that
+reached active (their activation log line), the frames each camera's emotions got, launch's
+exit code, escalations to SIGTERM/SIGKILL, tracebacks, every process's stop time, processes
+still alive after their stop (killed and counted), and lines saying the DDS teardown hung.
+Every wait is bounded: a launch that has not ended after ``--run-timeout`` gets SIGINT (as
+Ctrl-C) and the run counts as failed.
 ``--load-procs`` busy loops (default one per core) run beside the whole time.
 
 Needs launch and launch_ros importable (not on PyPI: see doc/launch_stress.md)::
@@ -31,6 +33,7 @@ Needs launch and launch_ros importable (not on PyPI: see doc/launch_stress.md)::
     PYTHONPATH=/work/launch_site:$PYTHONPATH python bench/stress_launch.py --runs 100
     python bench/stress_launch.py --runs 20 --launch-file /tmp/before.launch.py
     python bench/stress_launch.py --one-camera --runs 10 --load-procs 0
+    python bench/stress_launch.py --runs 20 --listeners 0   # echoes not waited for
 
 Prints a markdown table and the failing runs' details; exits 1 if any run failed.
 """
@@ -195,8 +198,12 @@ def _launch_and_wait(launch: NodeProcess, seen: dict[int, str], result: RunResul
 
 
 def run_once(run: int, domain: int, cameras: list[str], launch_file: Optional[str],
-             run_timeout: float, keep: Path) -> RunResult:
-    """Start the listeners, then the launch; wait for its end; stop the listeners; read logs."""
+             run_timeout: float, keep: Path, wait_for: int = 1) -> RunResult:
+    """
+    Start the listeners, then the launch; wait for its end; stop the listeners; read logs.
+
+    :param wait_for: the launch's ``listeners`` argument (outside subscribers of emotions).
+    """
     tmp = Path(tempfile.mkdtemp(prefix=f'stress_launch_{run}_'))
     ros_home = tmp / 'ros_home'
     env = child_env(domain, ros_home)
@@ -213,7 +220,8 @@ def run_once(run: int, domain: int, cameras: list[str], launch_file: Optional[st
     try:
         time.sleep(LISTENER_HEAD_START)
         source = ','.join([str(CLIP)] * len(cameras))
-        args = [f'source:={source}'] + ([f'cameras:={",".join(cameras)}'] if cameras[0] else [])
+        args = [f'source:={source}', f'listeners:={wait_for}'] + (
+            [f'cameras:={",".join(cameras)}'] if cameras[0] else [])
         launch = NodeProcess('launch', [sys.executable, str(LAUNCHER)]
                              + (['--launch-file', launch_file] if launch_file else []) + args,
                              env, tmp / 'launch.log')
@@ -324,6 +332,10 @@ def main() -> None:
     parser.add_argument('--one-camera', action='store_true',
                         help='one camera in the global namespace (default: cameras:=left,right)')
     parser.add_argument('--launch-file', help='another launch file (default: the installed one)')
+    parser.add_argument('--listeners', type=int, default=1,
+                        help="the launch's listeners argument: subscribers of each camera's "
+                        'emotions its classifier waits for (the echo: %(default)s; 0: none, '
+                        'as before it existed)')
     parser.add_argument('--load-procs', type=int, default=os.cpu_count() or 1,
                         help='busy loops beside the runs (default one per core: %(default)s)')
     parser.add_argument('--run-timeout', type=float, default=RUN_TIMEOUT,
@@ -351,7 +363,8 @@ def main() -> None:
     try:
         for run in range(1, options.runs + 1):
             result = run_once(run, DOMAINS[(run - 1) % len(DOMAINS)], cameras,
-                              options.launch_file, options.run_timeout, options.keep_logs)
+                              options.launch_file, options.run_timeout, options.keep_logs,
+                              options.listeners)
             results.append(result)
             state = 'FAILED: ' + result.describe(cameras) if result.failed else 'ok'
             print(f'[stress_launch] run {run}/{options.runs} after '
@@ -361,7 +374,8 @@ def main() -> None:
         shutil.rmtree(load_dir, ignore_errors=True)
     loads = [r.loadavg for r in results] or [0.0]
     print(f'\nROS_DISTRO={os.environ.get("ROS_DISTRO", "?")}, launch file '
-          f'{options.launch_file or "installed"}, {len(cameras)} camera(s), '
+          f'{options.launch_file or "installed"}, {len(cameras)} camera(s), listeners:='
+          f'{options.listeners}, '
           f'{options.load_procs} busy loop(s) on {os.cpu_count()} cores; 1-min load average at '
           f'the ends of the runs: median {statistics.median(loads):.2f}, '
           f'{min(loads):.2f}..{max(loads):.2f}\n')

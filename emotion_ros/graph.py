@@ -27,10 +27,10 @@ with a worse p95, and batching faces across cameras saves under 0.1 ms per frame
 pipelines keep cameras isolated and need no node that serves several cameras.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from emotion_ros.core.config import CAMERA_SOURCE, FACES_FROM_CHOICES
+from emotion_ros.core.config import CAMERA_SOURCE, FACES_FROM_CHOICES, StartConfig
 
 PACKAGE = 'emotion_ros'
 PARAMS_FILE = 'emotion.yaml'  # in <share>/emotion_ros/config
@@ -94,7 +94,13 @@ LAUNCH_ARGUMENTS = (
 AUTOSTART_ARGUMENT = LaunchArgument(
     'autostart', 'true', 'configure and activate the lifecycle nodes at launch; false: leave '
     'them unconfigured for a lifecycle manager (ros2 lifecycle set NODE configure)')
-# Separator of the per-camera lists in cameras, source and video_device.
+# Launch-file only: emotion_run counts its own listeners (--echo, --record).
+LISTENERS_ARGUMENT = LaunchArgument(
+    'listeners', '0', "with a video or folder source: subscribers of each camera's emotions "
+    'and image_annotated started outside the launch (e.g. ros2 topic echo) that must hear the '
+    'first frame: the classifier reads images only once that many listen, so the camera waits '
+    'for them too (0: at once); one value for all cameras or one per camera')
+# Separator of the per-camera lists in cameras, source, video_device and listeners.
 LIST_SEPARATOR = ','
 
 
@@ -212,6 +218,49 @@ def camera_namespaces(args: dict[str, str]) -> list[str]:
     if len(set(namespaces)) != len(namespaces):
         raise ValueError(f'cameras repeats a name: {args["cameras"]}')
     return namespaces
+
+
+def listener_counts(args: dict[str, str], value: str) -> dict[str, int]:
+    """
+    Parse the ``listeners`` launch argument.
+
+    :param args: launch argument values by name (for the camera namespaces).
+    :param value: one count for every camera, or a comma-separated count per camera.
+    :returns: the count per camera namespace (as :func:`camera_namespaces` names them).
+    :raises ValueError: for a count that is not a valid ``wait_for_output_subscribers``, or a
+        list whose length is not the number of cameras.
+    """
+    namespaces = camera_namespaces(args)
+    counts = {}
+    for namespace, item in zip(namespaces, _per_camera(value, len(namespaces), 'listeners')):
+        text = item.strip() or '0'
+        if not text.lstrip('-').isdigit():
+            raise ValueError(f'listeners is {value!r}: {text!r} is not a count of subscribers')
+        try:
+            counts[namespace] = StartConfig(
+                wait_for_output_subscribers=int(text)).wait_for_output_subscribers
+        except ValueError as error:
+            raise ValueError(f'listeners is {value!r}: {error}') from None
+    return counts
+
+
+def wait_for_listeners(specs: list[NodeSpec], counts: dict[str, int]) -> list[NodeSpec]:
+    """
+    Make the classifier of each finite source wait for its camera's listeners.
+
+    The classifier then reads images only once its outputs have that many subscribers, and the
+    camera, which waits for its image subscribers, starts only after them: a short clip cannot
+    end before a listener's DDS discovery. A live camera has nothing to wait for.
+
+    :param specs: the nodes from :func:`pipeline`.
+    :param counts: subscribers to wait for, per camera namespace (missing: 0).
+    :returns: ``specs``, the classifiers of finite sources with ``wait_for_output_subscribers``.
+    """
+    finite = {spec.namespace for spec in specs if spec.ends_run}
+    return [replace(spec, parameters={**spec.parameters,
+                                      'wait_for_output_subscribers': counts[spec.namespace]})
+            if spec.executable == 'emotion_classifier_node' and spec.namespace in finite
+            and counts.get(spec.namespace, 0) else spec for spec in specs]
 
 
 def _consumer(values: dict[str, str], namespaces: list[str], several: bool) -> NodeSpec:

@@ -20,6 +20,7 @@ Launch the emotion pipeline: camera, face tracker and emotion classifier (and RV
     ros2 launch emotion_ros emotion.launch.py namespace:=front
     ros2 launch emotion_ros emotion.launch.py cameras:=cam1,cam2 source:=a.mp4,b.mp4
     ros2 launch emotion_ros emotion.launch.py autostart:=false   # for a lifecycle manager
+    ros2 launch emotion_ros emotion.launch.py source:=clip.mp4 listeners:=1  # + 1 echo outside
 
 The node list comes from emotion_ros.graph.pipeline(), which emotion_run also uses. The three
 nodes are lifecycle nodes: with autostart (the default) each configures and activates itself
@@ -27,14 +28,17 @@ nodes are lifecycle nodes: with autostart (the default) each configures and acti
 ``transition_event`` that a node may publish before launch_ros's subscription is matched. A
 node that fails to configure exits 1, which ends the launch with one line and exit code 1. With
 autostart:=false the nodes wait unconfigured for a lifecycle manager. File sources (not cameras)
-end the launch once every one of them has ended cleanly, as in emotion_run.
+end the launch once every one of them has ended cleanly, as in emotion_run. With listeners:=N
+a file source starts only once N subscribers outside the launch hear its classifier (what
+emotion_run --echo does for its own echo), so a short clip cannot end before they are matched.
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from emotion_ros.graph import AUTOSTART_ARGUMENT, is_true, LAUNCH_ARGUMENTS, PACKAGE
-from emotion_ros.graph import PARAMS_FILE, pipeline, RVIZ_FILE
+from emotion_ros.graph import AUTOSTART_ARGUMENT, is_true, LAUNCH_ARGUMENTS, listener_counts
+from emotion_ros.graph import LISTENERS_ARGUMENT, PACKAGE, PARAMS_FILE, pipeline, RVIZ_FILE
+from emotion_ros.graph import wait_for_listeners
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.actions import RegisterEventHandler, Shutdown
@@ -58,10 +62,11 @@ def _nodes(context):
     """Resolve the launch arguments and build the nodes from the shared graph description."""
     args = {a.name: LaunchConfiguration(a.name).perform(context) for a in LAUNCH_ARGUMENTS}
     autostart = is_true(LaunchConfiguration(AUTOSTART_ARGUMENT.name).perform(context))
+    listeners = LaunchConfiguration(LISTENERS_ARGUMENT.name).perform(context)
     config = os.path.join(get_package_share_directory(PACKAGE), 'config')
     params_file = args.pop('params_file') or os.path.join(config, PARAMS_FILE)
     rviz = is_true(args.pop('rviz'))
-    specs = pipeline(args)
+    specs = wait_for_listeners(pipeline(args), listener_counts(args, listeners))
     # The launch ends once every file source has ended (not at the first one).
     running_sources = {spec.full_name for spec in specs if spec.ends_run}
     actions = []
@@ -98,5 +103,5 @@ def generate_launch_description():
     """Declare the arguments and build the nodes once they are known."""
     return LaunchDescription(
         [DeclareLaunchArgument(a.name, default_value=a.default, description=a.description)
-         for a in (*LAUNCH_ARGUMENTS, AUTOSTART_ARGUMENT)]
+         for a in (*LAUNCH_ARGUMENTS, AUTOSTART_ARGUMENT, LISTENERS_ARGUMENT)]
         + [OpaqueFunction(function=_nodes)])

@@ -25,7 +25,7 @@ import sys
 import time
 
 from emotion_ros.graph import DISCOVERY_SETTLE, FILE_IMAGE_QUEUE_DEPTH, LAUNCH_ARGUMENTS
-from emotion_ros.graph import pipeline
+from emotion_ros.graph import listener_counts, LISTENERS_ARGUMENT, pipeline, wait_for_listeners
 from emotion_ros.tools.runner import build_parser, children_for
 from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
 import pytest
@@ -57,6 +57,12 @@ def test_launch_file_parses_and_uses_graph() -> None:
     # No executable names of its own: they all come from the graph.
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
     assert not strings & _setup_console_scripts()
+    # listeners:=N reaches the nodes through the graph's own step, as emotion_run's echo does.
+    assert ('emotion_ros.graph', 'LISTENERS_ARGUMENT') in imported
+    assert {'wait_for_listeners', 'listener_counts'} <= calls
+    declared = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                    and n.name == 'generate_launch_description')
+    assert 'LISTENERS_ARGUMENT' in {n.id for n in ast.walk(declared) if isinstance(n, ast.Name)}
 
 
 @pytest.mark.parametrize('args', [
@@ -89,6 +95,40 @@ def test_graph_variants() -> None:
     assert pipeline({})[0].parameters == {}
     with pytest.raises(ValueError, match='unknown launch arguments: bogus'):
         pipeline({'bogus': '1'})
+
+
+def test_listeners_make_a_file_wait_for_its_outside_subscribers() -> None:
+    """listeners:=N: a file's classifier waits for N subscribers; a live camera does not."""
+    assert LISTENERS_ARGUMENT.default == '0'
+    args = {'cameras': 'left,right', 'source': '/a.mp4,camera'}
+    counts = listener_counts(args, '2')
+    assert counts == {'/left': 2, '/right': 2}
+    nodes = wait_for_listeners(pipeline(args), counts)
+    assert nodes[2].parameters == {'wait_for_output_subscribers': 2}
+    # Only the classifier of the file changes: the camera and tracker keep the graph's values.
+    assert nodes[:2] == pipeline(args)[:2]
+    assert nodes[3:] == pipeline(args)[3:], 'a live camera starts at once'
+    assert listener_counts(args, '1,0') == {'/left': 1, '/right': 0}
+    files = {'cameras': 'left,right', 'source': '/a.mp4'}
+    waited = wait_for_listeners(pipeline(files), listener_counts(files, '0,3'))
+    assert [n.parameters.get('wait_for_output_subscribers') for n in waited
+            if n.executable == 'emotion_classifier_node'] == [None, 3]
+    # The default changes nothing, and one camera is the global namespace.
+    assert wait_for_listeners(pipeline({'source': '/v.mp4'}),
+                              listener_counts({}, LISTENERS_ARGUMENT.default)) == \
+        pipeline({'source': '/v.mp4'})
+    assert listener_counts({}, '1') == {'': 1}
+    consumer = pipeline({'faces_from': 'ros4hri'})
+    assert wait_for_listeners(consumer, listener_counts({}, '1')) == consumer
+
+
+@pytest.mark.parametrize('value, message', [
+    ('x', "'x' is not a count"), ('-1', 'must be >= 0'), ('101', 'must be <= 100'),
+    ('1,2,3', 'listeners has 3 comma-separated values for 2 cameras')])
+def test_bad_listener_counts(value: str, message: str) -> None:
+    """A listeners value that is not a count per camera is one clear error."""
+    with pytest.raises(ValueError, match=message):
+        listener_counts({'cameras': 'a,b'}, value)
 
 
 def test_image_transport_argument_sets_readers_and_camera() -> None:
@@ -201,7 +241,10 @@ def test_launch_file_runs_when_launch_is_installed() -> None:
     spec = importlib.util.spec_from_file_location('emotion_launch', LAUNCH_FILE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.generate_launch_description().entities
+    description = module.generate_launch_description()
+    assert description.entities
+    declared = {a.name: a.default_value for a in description.get_launch_arguments()}
+    assert set(declared) == {a.name for a in LAUNCH_ARGUMENTS} | {'autostart', 'listeners'}
 
 
 @pytest.mark.ros
@@ -213,9 +256,11 @@ def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
 
     _skip_without_launch_ros()
     video = REPO_ROOT / 'assets' / 'media' / 'single_face.mp4'
+    # listeners:=1: the probe is an outside subscriber the clip waits for.
     code, out, err, received, seen = run_with_probe(
         rclpy_context, tmp_path,
-        [sys.executable, str(ROS2_LAUNCH), f'source:={video}', 'namespace:=launched'],
+        [sys.executable, str(ROS2_LAUNCH), f'source:={video}', 'namespace:=launched',
+         'listeners:=1'],
         ['/emotions', '/launched/emotions'], ['/launched/emotion_events'])
     output = out + err
     assert code == 0, output[-4000:]
@@ -225,8 +270,11 @@ def test_launch_runs_in_a_namespace_and_ends_with_the_video(rclpy_context,
     topics = ('image_raw', 'faces', 'emotions')
     assert {f'/launched/{topic}' for topic in topics} <= seen, seen
     assert not {f'/{topic}' for topic in topics} & seen and not received['/emotions']
-    # The probe is not waited for, so it may miss the first frames' arrays, not the events:
-    # the tracker and the classifier take longer to start than DDS takes to match it.
+    # The classifier waited for the probe (listeners:=1), so it heard the clip from its first
+    # frame: every one of the 72 (70: the stress bench's bar for a loaded machine).
+    stamps = {(m.header.stamp.sec, m.header.stamp.nanosec)
+              for m in received['/launched/emotions']}
+    assert len(stamps) >= 70, len(stamps)
     events = [(e.event, e.previous_label, e.label) for e in received['/launched/emotion_events']]
     # LOST comes event_lost_timeout (2 s) after the last frame, if the launch is still up then.
     assert events[:2] == [(EmotionEvent.APPEARED, '', 'neutral'),
