@@ -22,6 +22,10 @@ Examples (from the repository root)::
     python training/train.py --data CK+48 --arch small --split subject --tflite
     python training/train.py --resume runs/20260101-120000_seed --epochs 150
     python training/train.py --data fer2013.csv --strategy mirrored --mixed-precision --onnx
+    python training/train.py --data faces --init assets/models/fer_mini_xception.hdf5 \
+        --freeze -1 --split subject                   # fine-tune the bundled model's head
+    python training/train.py --data faces --init runs/20260101-120000_seed/model.keras \
+        --add-classes --epochs 20                     # an earlier run, plus a new class
 
 The data is ``fer2013.csv`` (Usage honoured), ``train/<class>`` + ``test/<class>`` folders or
 CK+48-style ``<class>`` folders. The run directory holds ``model.keras``, ``model.card.json``,
@@ -31,6 +35,12 @@ CK+48-style ``<class>`` folders. The run directory holds ``model.keras``, ``mode
 
 ``--strategy multiworker`` runs the same command on every worker, each with its ``TF_CONFIG``;
 only the chief writes the run directory.
+
+``--init MODEL`` fine-tunes a Keras model (``.keras``, ``.h5``, ``.hdf5``) that has a card:
+the data is read at the card's input size and colour, its classes are mapped to the card's
+labels by name (``--add-classes`` adds output units for the others), ``--freeze N`` keeps the
+first N layers fixed (-1: all but the head), the learning rate defaults to ``FINETUNE_LR`` and
+``--arch`` is ignored; see :mod:`emotion_ros.training.finetune` and doc/training.md.
 
 With ``--resume`` the run keeps its ``config.json``: only ``--epochs``, ``--strategy`` and the
 export options are honoured, and any other option given is ignored with a warning.
@@ -78,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from emotion_ros.training.architectures import ARCHITECTURES
     from emotion_ros.training.distribution import STRATEGIES
+    from emotion_ros.training.finetune import FINETUNE_LR, FREEZE_ALL_BUT_HEAD
     from emotion_ros.training.splits import SPLITS
 
     default = config_defaults()
@@ -91,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "resumed run's value)")
     parser.add_argument('--batch-size', type=int, default=default['batch_size'],
                         help=f'default: {default["batch_size"]}')
-    parser.add_argument('--lr', type=float, default=default['lr'],
-                        help=f'Nadam learning rate (default: {default["lr"]})')
+    parser.add_argument('--lr', type=float, default=None,
+                        help=f'Nadam learning rate (default: {default["lr"]}; with --init: '
+                             f'{FINETUNE_LR})')
     parser.add_argument('--val-split', type=float, default=default['val_split'],
                         help='validation share of the training faces (default: '
                              f'{default["val_split"]})')
@@ -124,7 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--mixed-precision', action='store_true',
                         help='mixed_float16 compute with float32 outputs and loss scaling '
                              '(faster on recent GPUs only)')
-    parser.add_argument('--run-dir', help='run directory (default: runs/<time>_<arch>)')
+    parser.add_argument('--init', metavar='MODEL',
+                        help='fine-tune this Keras model (.keras, .h5, .hdf5 with its card): '
+                             'its input, labels and weights; --arch is ignored')
+    parser.add_argument('--freeze', type=int, default=0, metavar='N',
+                        help='with --init: the first N layers (model.layers without the input '
+                             f'layer) are not trained; {FREEZE_ALL_BUT_HEAD}: all but the head '
+                             '(default: 0)')
+    parser.add_argument('--add-classes', action='store_true',
+                        help='with --init: a data class the model lacks gets a new output unit '
+                             '(else it is an error)')
+    parser.add_argument('--run-dir', help='run directory (default: runs/<time>_<arch>, '
+                                          'runs/<time>_finetune with --init)')
     parser.add_argument('--resume', metavar='RUN_DIR',
                         help='continue a run from its last checkpoint (--epochs may extend it, '
                              '--strategy and exports apply; other options are ignored)')
@@ -168,12 +191,13 @@ def expected_errors() -> command_line.Errors:
     """Return the errors of bad data, options or exports: each is printed as one line."""
     from emotion_ros.training.datasets.records import DatasetError
     from emotion_ros.training.distribution import StrategyError
+    from emotion_ros.training.finetune import InitError
     from emotion_ros.training.onnx_export import OnnxExportError
     from emotion_ros.training.tflite_export import TFLiteExportError
     from emotion_ros.training.trainer import TrainingError
 
     return (DatasetError, TrainingError, TFLiteExportError, OnnxExportError, StrategyError,
-            ValueError, OSError)
+            InitError, ValueError, OSError)
 
 
 def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
@@ -185,17 +209,26 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
     :param args: the parsed command line.
     :param argv: the arguments parsed (to tell which options were given with --resume).
     """
-    if args.epochs is not None and args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+    if (args.epochs is not None and args.epochs < 1 or args.batch_size < 1
+            or args.lr is not None and args.lr <= 0):
         parser.error('--epochs and --batch-size must be >= 1 and --lr > 0')
-    from emotion_ros.training import distribution, trainer
+    from emotion_ros.training import distribution, finetune, trainer
+
+    given = given_options(argv, vars(args))
+    if not args.init and not args.resume and ('freeze' in given or args.add_classes):
+        parser.error('--freeze and --add-classes need --init MODEL')
 
     if args.resume:
         config = _resume_config(args, argv, trainer.load_config)
     else:
         if not args.data:
             raise trainer.TrainingError('--data is required (or --resume RUN_DIR)')
+        if args.init and 'arch' in given:
+            print(f'train.py: warning: --arch ignored with --init: the run keeps the '
+                  f'architecture of {args.init}', file=sys.stderr)
         run_dir = args.run_dir or str(
-            Path('runs') / f'{datetime.now():%Y%m%d-%H%M%S}_{args.arch}')
+            Path('runs') / f'{datetime.now():%Y%m%d-%H%M%S}_'
+                           f'{"finetune" if args.init else args.arch}')
         # Another worker's chief may have started the run already: only the chief checks.
         chief = distribution.is_chief_process(args.strategy or config_defaults()['strategy'])
         if chief and (Path(run_dir) / 'config.json').exists():
@@ -204,14 +237,17 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
         config = trainer.TrainConfig(
             data=args.data, run_dir=run_dir, arch=args.arch,
             epochs=config_defaults()['epochs'] if args.epochs is None else args.epochs,
-            batch_size=args.batch_size, lr=args.lr, val_split=args.val_split,
+            batch_size=args.batch_size, val_split=args.val_split,
+            lr=(args.lr if args.lr is not None
+                else finetune.FINETUNE_LR if args.init else config_defaults()['lr']),
             test_split=args.test_split, split=args.split,
             subject_pattern=args.subject_pattern, seed=args.seed,
             class_weights=args.class_weights, tflite=args.tflite,
             early_stopping=not args.no_early_stopping,
             strategy=args.strategy or config_defaults()['strategy'],
             mixed_precision=args.mixed_precision, onnx=args.onnx,
-            tflite_int8=args.tflite_int8)
+            tflite_int8=args.tflite_int8, init=args.init or '', freeze=args.freeze,
+            add_classes=args.add_classes)
     trainer.run_training(config, resume=bool(args.resume))
 
 

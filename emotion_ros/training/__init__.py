@@ -20,6 +20,7 @@ ROS-free training library behind the scripts in ``training/``; TensorFlow is imp
 - ``architectures``: the CNN architectures by name (the original seed CNN, small).
 - ``pipeline``: the tf.data input pipeline and augmentation shared by every architecture.
 - ``trainer``: one training run, from the data to the run directory; resume.
+- ``finetune``: ``--init``: start from a model and its card, add classes, freeze layers.
 - ``progress``: Keras callbacks for the progress bar and the resume state.
 - ``evaluation``: a model with its card on a labelled test set or on photographs.
 - ``reporting``: metrics, classification report, confusion matrix and curve plots.

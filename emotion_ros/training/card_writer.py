@@ -12,10 +12,17 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The model card of a trained model, in the format of ``emotion_ros.core.model.model_card``."""
+"""
+The model card of a trained model, in the format of ``emotion_ros.core.model.model_card``.
+
+A fine-tuned model's card (``--init``) names its parent (path, name, sha256, labels, input,
+architecture, dataset, source) in ``parent`` and carries only what was measured on the new
+model: the parent's metrics and measured fields (valence-arousal table, calibration) are not
+copied, and ``not_inherited`` says which of them the parent had.
+"""
 
 from pathlib import Path
-from typing import Mapping
+from typing import Dict, Mapping
 
 from emotion_ros.core.model.model_card import InputSpec, ModelCard, save_card
 
@@ -36,16 +43,28 @@ def write_card(path: Path, config, spec: InputSpec, metrics: Mapping[str, object
     :returns: the path written.
     """
     data = Path(config.data)
+    parent = dict(getattr(config, 'parent', None) or {})
+    name = f'{config.arch}_{data.stem or data.name}'
+    description = (f'{config.arch} CNN ({num_params:,} parameters) trained on {data.name} for '
+                   f'{metrics.get("epochs")} epochs')
+    lineage: Dict[str, object] = {}
+    if parent:
+        name = f'{parent["name"]}_finetuned_{data.stem or data.name}'
+        description = (f'{parent["name"]} ({num_params:,} parameters) fine-tuned on '
+                       f'{data.name} for {metrics.get("epochs")} epochs')
+        reset = parent.pop('not_inherited', [])
+        lineage = {'parent': parent, 'not_inherited': (
+            f'not inherited from the parent, measured anew or reset: {", ".join(reset)} (a '
+            'model without a valence_arousal table gets the default one)')}
     card = ModelCard(
-        name=f'{config.arch}_{data.stem or data.name}',
+        name=name,
         labels=tuple(config.labels),
         input=spec,
         source=f'trained with emotion_ros training/train.py (run {Path(config.run_dir).name})',
         license='depends on the training data; see its license',
         metrics={key: metrics[key] for key in CARD_METRICS if metrics.get(key) is not None},
         extra={
-            'description': f'{config.arch} CNN ({num_params:,} parameters) trained on '
-                           f'{data.name} for {metrics.get("epochs")} epochs',
+            'description': description,
             'architecture': config.arch,
             'dataset': str(data),
             'split': str(metrics.get('split', config.split)),
@@ -53,6 +72,9 @@ def write_card(path: Path, config, spec: InputSpec, metrics: Mapping[str, object
                          'lr': config.lr, 'seed': config.seed,
                          'class_weights': config.class_weights, 'parameters': num_params,
                          # Only when used, so that a float32 run's card stays as it was.
-                         **({'mixed_precision': True} if config.mixed_precision else {})},
+                         **({'mixed_precision': True} if config.mixed_precision else {}),
+                         **({'init': config.init, 'freeze': config.freeze,
+                             'add_classes': config.add_classes} if parent else {})},
+            **lineage,
         })
     return save_card(card, path)

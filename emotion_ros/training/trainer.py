@@ -41,9 +41,10 @@ import tempfile
 import time
 from typing import Dict, List, Tuple
 
-from emotion_ros.training import reporting, splits
+from emotion_ros.training import finetune, reporting, splits
 from emotion_ros.training.architectures import compile_model, DEFAULT_LEARNING_RATE, INPUT_SHAPE
-from emotion_ros.training.datasets.layouts import load_for_training
+from emotion_ros.training.datasets.class_folders import TRAIN_SHAPE
+from emotion_ros.training.datasets.layouts import dataset_classes, load_for_training
 from emotion_ros.training.datasets.records import FaceSet, LoadReport
 from emotion_ros.training.progress import make_progress_callback, make_state_callback, \
     read_state
@@ -91,6 +92,10 @@ class TrainConfig:
     onnx: bool = False
     tflite_int8: bool = False
     labels: Tuple[str, ...] = field(default_factory=tuple)
+    init: str = ''  # the model fine-tuned (--init), '' to train from scratch
+    freeze: int = 0  # layers not trained with --init (-1: all but the head)
+    add_classes: bool = False  # with --init: new output units for data classes it lacks
+    parent: Dict[str, object] = field(default_factory=dict)  # the --init model's identity
 
 
 def save_config(config: TrainConfig) -> None:
@@ -155,7 +160,7 @@ class SplitData:
     warnings: List[str] = field(default_factory=list)  # e.g. a likely leaky split
 
 
-def prepare_splits(config: TrainConfig, labels) -> SplitData:
+def prepare_splits(config: TrainConfig, labels, shape=TRAIN_SHAPE) -> SplitData:
     """
     Load the dataset and make the train / validation / test parts.
 
@@ -166,11 +171,12 @@ def prepare_splits(config: TrainConfig, labels) -> SplitData:
 
     :param config: the run's configuration.
     :param labels: class names.
+    :param shape: ``(height, width, channels)`` of the faces read from image folders.
     :returns: the parts.
     :raises DatasetError: when the data cannot be loaded.
     :raises ValueError: when a split cannot be made.
     """
-    parts = load_for_training(Path(config.data), labels)
+    parts = load_for_training(Path(config.data), labels, shape)
     train, notes, warnings = parts.train, [f'layout {parts.layout}'], []
     test, validation = parts.test, parts.validation
     if ((test is None or validation is None) and config.split == 'stratified'
@@ -249,16 +255,22 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
     :raises emotion_ros.training.onnx_export.OnnxExportError: likewise for the ONNX export.
     :raises emotion_ros.training.distribution.StrategyError: when the strategy cannot be made
         (e.g. ``multiworker`` without ``TF_CONFIG``).
+    :raises emotion_ros.training.finetune.InitError: when the ``--init`` model, its card or
+        the options with it cannot be used.
     """
     from emotion_ros.core.model.labels import FER2013_LABELS
     from emotion_ros.core.model.model_card import InputSpec
 
+    if config.init and not resume:
+        finetune.prepare_config(config, dataset_classes(Path(config.data)), log)
     labels = tuple(config.labels) or FER2013_LABELS
     config.labels = labels
+    spec = (finetune.parent_spec(config) if config.init
+            else InputSpec(INPUT_SHAPE[0], INPUT_SHAPE[1], INPUT_SHAPE[2], NORMALISATION))
     run = Path(config.run_dir)
     state = read_run_state(run) if resume else {}
     initial_epoch = int(state.get('epoch', 0))
-    data = prepare_splits(config, labels)
+    data = prepare_splits(config, labels, spec.shape)
     log(f'data: {config.data}: {len(data.train)} train, {len(data.validation)} validation, '
         f'{len(data.test)} test faces ({data.description})')
     for warning in data.warnings:
@@ -288,7 +300,6 @@ def run_training(config: TrainConfig, resume: bool = False, log=print) -> Dict[s
             f'{dist.workers} worker(s); this process is {role}')
     seed = config.seed + initial_epoch
     keras.utils.set_random_seed(seed)
-    spec = InputSpec(INPUT_SHAPE[0], INPUT_SHAPE[1], INPUT_SHAPE[2], NORMALISATION)
     x_train, x_val = (prepare_inputs(part.faces, spec) for part in (data.train, data.validation))
     policy = set_mixed_precision(config.mixed_precision)
     if config.mixed_precision and not tf.config.list_logical_devices('GPU'):
@@ -325,6 +336,9 @@ def _fit(config: TrainConfig, resume: bool, state: dict, dist, write_dir: Path,
                 log(f'note: this run stopped early after epoch {initial_epoch} ({MONITOR} did '
                     f'not improve for {EARLY_STOP_PATIENCE} epochs); training it further may '
                     'not help')
+        elif config.init:
+            model = finetune.load_parent_model(config, log)
+            compile_model(model, config.lr)
         else:
             model = build_model(config.arch, INPUT_SHAPE, len(labels))
             compile_model(model, config.lr)

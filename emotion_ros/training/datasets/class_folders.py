@@ -117,6 +117,22 @@ def scan_class_folders(root: Path, labels: Sequence[str]
     return items, report
 
 
+def folder_classes(root: Path) -> List[str]:
+    """
+    Name the classes of a ``<class>/*`` tree: its folders holding images, aliases mapped.
+
+    :param root: folder holding one sub-folder per class (``unlabelled/`` is not one).
+    :returns: the class names, sorted, e.g. ``['angry', 'happy']``.
+    :raises DatasetError: when the folder does not exist.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f'{root}: no such folder')
+    return sorted({class_name(entry.name) for entry in root.iterdir()
+                   if entry.is_dir() and entry.name != UNLABELLED
+                   and _images_in(entry, LoadReport())})
+
+
 def _images_in(folder: Path, report: LoadReport) -> List[Path]:
     """Return the image files of a class folder, sorted; report everything else in it."""
     images = []

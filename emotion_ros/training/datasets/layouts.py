@@ -22,9 +22,11 @@ Which layout a dataset path holds, and the parts each layout fixes for training 
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from emotion_ros.training.datasets.class_folders import load_class_folders, TRAIN_SHAPE
+from emotion_ros.core.model.labels import FER2013_LABELS
+from emotion_ros.training.datasets.class_folders import folder_classes, load_class_folders, \
+    TRAIN_SHAPE
 from emotion_ros.training.datasets.fer2013_csv import load_fer2013_csv, read_fer2013_csv
 from emotion_ros.training.datasets.records import DatasetError, FaceSet, LoadReport
 
@@ -52,6 +54,25 @@ def detect_layout(path: Path) -> str:
     if (path / 'train').is_dir():
         return LAYOUT_TRAIN_TEST
     return LAYOUT_CLASS_FOLDERS
+
+
+def dataset_classes(path: Path) -> List[str]:
+    """
+    Name the classes a dataset holds, before reading its faces (to map them to a model's).
+
+    :param path: dataset path in any of the three layouts.
+    :returns: FER2013's labels for ``fer2013.csv``, else the class folders holding images
+        (of ``train/`` and ``test/`` for that layout), aliases mapped, sorted.
+    :raises DatasetError: when the path is unusable.
+    """
+    layout = detect_layout(path)
+    if layout == LAYOUT_CSV:
+        return list(FER2013_LABELS)
+    if layout == LAYOUT_CLASS_FOLDERS:
+        return folder_classes(path)
+    parts = [Path(path) / 'train'] + ([Path(path) / 'test'] if (Path(path) / 'test').is_dir()
+                                      else [])
+    return sorted({name for part in parts for name in folder_classes(part)})
 
 
 @dataclass
