@@ -76,6 +76,8 @@ def test_sidecar_faces_are_the_nodes_crops(tmp_path):
     assert str(collected.with_suffix('.json')) not in skipped
     assert not report.unknown_classes
 
+    colour, _ = load_class_folders(tmp_path, FER2013_LABELS, shape=(32, 40, 3))
+    assert colour.faces.shape == (2, 32, 40, 3)  # a colour model's faces: BGR at its size
     evaluation, _ = load_class_folders(tmp_path, FER2013_LABELS, keep_size=True)
     x, y, w, h = box
     assert evaluation.faces[0].shape[:2] == (h, w)  # margin 0: the box itself, at its size
@@ -184,6 +186,10 @@ def test_add_classes_grows_the_head_keeping_the_old_units(earlier_run, tmp_path,
     import keras
 
     model, data = earlier_run
+    with pytest.raises(SystemExit) as stop:  # argparse's own error: no model to freeze
+        train.main(['--data', str(data), '--freeze', '1'])
+    assert stop.value.code == 2 and '--freeze and --add-classes need --init' in \
+        capsys.readouterr().err
     command = ['--data', str(data), '--init', str(model), '--epochs', '1', '--batch-size', '8',
                '--run-dir', str(tmp_path / 'run')]
     assert train.main(command) == 2
