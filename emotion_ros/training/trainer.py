@@ -160,7 +160,8 @@ class SplitData:
     warnings: List[str] = field(default_factory=list)  # e.g. a likely leaky split
 
 
-def prepare_splits(config: TrainConfig, labels, shape=TRAIN_SHAPE) -> SplitData:
+def prepare_splits(config: TrainConfig, labels,
+                   shape: Tuple[int, int, int] = TRAIN_SHAPE) -> SplitData:
     """
     Load the dataset and make the train / validation / test parts.
 
