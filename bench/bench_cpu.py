@@ -29,6 +29,10 @@ With ``--before`` it first runs the same graph with the per-frame work of the ea
 (:data:`BEFORE_PARAMETERS`: the detector on every frame, every view of every face on every
 frame) and prints both tables and the ratio of the totals.
 
+With ``--detector-before`` it first runs the graph with the tracker's full-range BlazeFace model
+alone (:data:`DETECTOR_BEFORE_PARAMETERS`, the default before the multi-scale set-up), then the
+defaults, and prints the tracker's extra CPU.
+
 With ``--ros4hri`` it first runs the graph as is, then again with the classifier's ``ros4hri``
 on (:data:`ROS4HRI_PARAMETERS`; nobody subscribes to the per-face crops or landmarks), and prints
 the classifier's extra CPU: what the REP-155 output costs per camera (doc/ros4hri.md). The nodes
@@ -73,6 +77,10 @@ HOSTILE_LEAD = 0.5  # the hostile faces are sent this long before their image, s
 BEFORE_PARAMETERS = {'face_tracker_node': {'detection_interval': 1},
                      'emotion_classifier_node': {'views_per_frame': 0}}
 
+# The tracker with the full-range BlazeFace model alone, the default detector before the
+# multi-scale set-up (--detector-before).
+DETECTOR_BEFORE_PARAMETERS = {'face_tracker_node': {'blazeface_model': 'full'}}
+TRACKER = 'face_tracker'
 # The classifier with its ROS4HRI (REP-155) output on (--ros4hri).
 ROS4HRI_PARAMETERS = {'emotion_classifier_node': {'ros4hri': True}}
 CLASSIFIER = 'emotion_classifier'
@@ -293,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--before', action='store_true',
                         help='first run the earlier per-frame work (detector on every frame, '
                         'every view every frame) and compare')
+    parser.add_argument('--detector-before', action='store_true',
+                        help='first run the tracker with the full-range model alone (the '
+                        'default before the multi-scale set-up) and print its extra CPU')
     parser.add_argument('--ros4hri', action='store_true',
                         help="then run with the classifier's ros4hri on and print its extra CPU "
                         '(needs hri_msgs)')
@@ -322,11 +333,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     domain_id = options.domain_id or random.choice(DOMAIN_IDS)
     with tempfile.TemporaryDirectory(prefix='bench_cpu_') as workdir:
         try:
-            if options.before:
-                print(f'[cpu] before: {BEFORE_PARAMETERS}', flush=True)
+            before = (BEFORE_PARAMETERS if options.before
+                      else DETECTOR_BEFORE_PARAMETERS if options.detector_before else None)
+            if before:
+                print(f'[cpu] before: {before}', flush=True)
                 report['before'] = run(Path(workdir) / 'before', options.duration,
-                                       options.warmup, domain_id, node_env,
-                                       overrides=BEFORE_PARAMETERS)
+                                       options.warmup, domain_id, node_env, overrides=before)
                 load_after = _load_text(machine_info())
                 print_report(report['before'], load_before, load_after)
                 load_before = load_after
@@ -338,6 +350,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             if options.before:
                 print(f'all three, defaults / before: '
                       f'{result["cpu_total"] / report["before"]["cpu_total"]:.2f}')
+            if options.detector_before:
+                extra = (result['cpu_percent'][TRACKER]
+                         - report['before']['cpu_percent'][TRACKER])
+                report['detector_extra_cpu_percent'] = extra
+                print(f'{TRACKER} multiscale minus full range alone: {extra:+.1f} % of a core')
             if options.ros4hri:
                 print(f'[cpu] ros4hri: {ROS4HRI_PARAMETERS}', flush=True)
                 load_before = _load_text(machine_info())

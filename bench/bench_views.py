@@ -86,18 +86,19 @@ def run_setting(frames: list[Any], classifier: Any, interval: int,
     from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
     from emotion_ros.core.faces.detection import make_detector
     from emotion_ros.core.faces.head_pose import estimate_head_pose
-    from emotion_ros.core.faces.tracking import SortTracker
+    from emotion_ros.core.faces.tracking_step import DetectAndTrack
 
-    detector = make_detector()
-    tracker = SortTracker.from_config(TrackerConfig(detection_interval=interval))
+    step = DetectAndTrack.from_config(tracker=TrackerConfig(detection_interval=interval))
+    detector = make_detector()  # a second one: the fit of the predicted boxes, untimed
     estimator = FaceEmotionEstimator.from_config(
         classifier, EmotionConfig(views_per_frame=views_per_frame))
     labels, cpu_ms, fits, runs = [], [], [], 0
     for index, frame in enumerate(frames):
         started = time.process_time()
-        due = tracker.detection_due(interval)
+        runs_before = step.detector_runs
+        tracks = step.step(frame)
+        due = step.detector_runs > runs_before
         runs += due
-        tracks = tracker.update(detector.detect(frame) if due else (), due)
         height, width = frame.shape[:2]
         faces = [(t.id, t.box, t.keypoints, estimate_head_pose(t.keypoints, width, height))
                  for t in tracks]

@@ -66,14 +66,11 @@ def test_tiny_scale_run_finds_a_120_px_face_with_the_default() -> None:
     assert 2.4 < scale.distance_m(40, figures['box_mm']) < 3.2
 
 
-def test_tiles_cover_the_frame_and_overlap() -> None:
-    """2x2 and 3x3 tiles cover every pixel; neighbours share a quarter of a tile."""
-    scale = bench_module('bench_scale')
-    for columns, rows in ((2, 2), (3, 3)):
-        cover = np.zeros((480, 640), int)
-        tiles = scale.tiles(640, 480, columns, rows)
-        assert len(tiles) == columns * rows
-        for x0, y0, x1, y1 in tiles:
-            cover[y0:y1, x0:x1] += 1
-        assert cover.min() >= 1
-        assert tiles[1][0] < tiles[0][2]  # the first two overlap
+def test_the_default_video_set_up_finds_40_px_faces_full_range_misses() -> None:
+    """The multi-scale set-up through the detect-then-track step: faces of 40 px found."""
+    scale = _bench()
+    faces = scale.load_faces(every=EVERY)
+    figures = scale.run(faces, [40], ['multiscale', 'full'], with_false=False)
+    video, full = figures['scale']['multiscale']['40'], figures['scale']['full']['40']
+    assert video['found'] == len(faces) > full['found']
+    assert video['ms'] > 0.0

@@ -17,13 +17,14 @@
 from pathlib import Path
 
 import cv2
-from emotion_ros.core.config import BLAZEFACE_MODEL_CHOICES, DetectorConfig
+from emotion_ros.core.config import BLAZEFACE_MODEL_CHOICES, DetectorConfig, MULTISCALE
 from emotion_ros.core.faces import blazeface
 from emotion_ros.core.faces.detection import BlazeFaceDetector
 from emotion_ros.core.faces.detection import Detection
 from emotion_ros.core.faces.detection import DETECTORS
 from emotion_ros.core.faces.detection import HaarDetector
 from emotion_ros.core.faces.detection import make_detector
+from emotion_ros.core.faces.multiscale import MultiScaleDetector
 import numpy as np
 import pytest
 
@@ -73,13 +74,13 @@ def _assert_frontal_keypoints(face: Detection) -> None:
 
 @pytest.fixture(scope='module')
 def default_detector() -> BlazeFaceDetector:
-    """Return the default detector (BlazeFace full range) once for the module."""
-    detector = make_detector()
+    """Return BlazeFace full range (part of the default set-up) once for the module."""
+    detector = make_detector(DetectorConfig(blazeface_model='full'))
     assert isinstance(detector, BlazeFaceDetector) and detector.model == 'full'
     return detector
 
 
-@pytest.mark.parametrize('model', BLAZEFACE_MODEL_CHOICES)
+@pytest.mark.parametrize('model', sorted(blazeface.MODELS))
 def test_blazeface_finds_the_one_face_with_keypoints(model):
     image = _load('single_face.jpg')
     faces = BlazeFaceDetector(model).detect(image)
@@ -158,7 +159,8 @@ def test_haar_boxes_are_in_full_resolution_pixels():
 
 def test_make_detector_builds_each_kind_from_its_config():
     assert DETECTORS == ('blazeface', 'haar')
-    assert set(blazeface.MODELS) == set(BLAZEFACE_MODEL_CHOICES)
+    assert set(BLAZEFACE_MODEL_CHOICES) == set(blazeface.MODELS) | {MULTISCALE}
+    assert isinstance(make_detector(), MultiScaleDetector)
     short = make_detector(DetectorConfig(blazeface_model='short', min_score=0.7))
     assert isinstance(short, BlazeFaceDetector)
     assert (short.model, short.min_score) == ('short', 0.7)

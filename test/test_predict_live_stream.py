@@ -66,10 +66,9 @@ def test_uses_the_averaged_estimator_of_the_node(tmp_path, capsys, monkeypatch):
     """The script's lines are those of the core loop built from the node's stage configs."""
     from emotion_ros.core.model.classifier import EmotionClassifier
     from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
-    from emotion_ros.core.faces.detection import make_detector
     from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
     from emotion_ros.core.frames.sources import open_source
-    from emotion_ros.core.faces.tracking import SortTracker
+    from emotion_ros.core.faces.tracking_step import DetectAndTrack
     from emotion_ros.tools.live_stream import run_stream
 
     monkeypatch.chdir(tmp_path)  # the headless default output goes under runs/
@@ -80,8 +79,7 @@ def test_uses_the_averaged_estimator_of_the_node(tmp_path, capsys, monkeypatch):
     source = open_source(str(video))
     try:
         classifier = EmotionClassifier.load(predict_live_stream.DEFAULT_MODEL)
-        run_stream(source, make_detector(DetectorConfig()),
-                   SortTracker.from_config(TrackerConfig()),
+        run_stream(source, DetectAndTrack.from_config(DetectorConfig(), TrackerConfig()),
                    FaceEmotionEstimator.from_config(classifier, EmotionConfig()), False, None,
                    SHORT_RUN_FRAMES, emit=expected.append)
     finally:

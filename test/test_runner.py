@@ -130,7 +130,7 @@ def test_emotion_run_over_compressed_images(ros_domain, tmp_path: Path) -> None:
          '--image-transport', 'compressed'],
         capture_output=True, text=True, timeout=RUN_TIMEOUT)
     assert result.returncode == 0, result.stderr[-4000:]
-    assert 'tracking faces with blazeface on /image_raw/compressed' in result.stderr
+    assert 'tracking faces with blazeface (multiscale) on /image_raw/compressed' in result.stderr
     assert 'images from /image_raw/compressed' in result.stderr
     messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
     labels = [e['label'] for m in messages for e in m['emotions']]

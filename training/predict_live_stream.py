@@ -22,8 +22,8 @@ Examples (from the repository root)::
     python training/predict_live_stream.py --source assets/media/single_face.mp4 \\
         --output runs/live/single_face.mp4                            # headless
 
-The same detector, SORT tracker, averaged crops (``--crop-margins``, ``--mirror``),
-preprocessing and classifier as the ROS nodes, built from the same stage configs.
+The same detection step (detect when due, then track), averaged crops (``--crop-margins``,
+``--mirror``), preprocessing and classifier as the ROS nodes, built from the same stage configs.
 With a display the overlay is shown in a window ('q' quits; ``--output`` also records it);
 without one it is written to ``--output`` (default ``runs/live/<source>_annotated.mp4``).
 Every frame prints one line per face: ``frame N face ID box=(x,y,w,h) label confidence``.
@@ -85,8 +85,7 @@ def stream(args: argparse.Namespace) -> None:
     from emotion_ros.core.config import DetectorConfig, EmotionConfig, TrackerConfig
     from emotion_ros.core.config_fields import config_from_arguments
     from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
-    from emotion_ros.core.faces.detection import make_detector
-    from emotion_ros.core.faces.tracking import SortTracker
+    from emotion_ros.core.faces.tracking_step import DetectAndTrack
     from emotion_ros.core.frames.sources import open_source
     from emotion_ros.core.model.classifier import EmotionClassifier
     from emotion_ros.tools.live_stream import display_available, run_stream
@@ -100,9 +99,9 @@ def stream(args: argparse.Namespace) -> None:
         classifier = EmotionClassifier.load(args.model)
         estimator = FaceEmotionEstimator.from_config(
             classifier, config_from_arguments(EmotionConfig, args))
-        detector = make_detector(config_from_arguments(DetectorConfig, args))
-        stats = run_stream(source, detector, SortTracker.from_config(TrackerConfig()),
-                           estimator, show, output, args.max_frames)
+        faces = DetectAndTrack.from_config(config_from_arguments(DetectorConfig, args),
+                                           TrackerConfig())
+        stats = run_stream(source, faces, estimator, show, output, args.max_frames)
     finally:
         source.close()
     rate = stats.frames / stats.seconds if stats.seconds > 0 else 0.0

@@ -42,8 +42,11 @@ OUTPUT_ENCODING_CHOICES = SUPPORTED_ENCODINGS
 # Registered face detector names (emotion_ros.core.faces.detection.DETECTORS; a test keeps them
 # equal).
 DETECTOR_CHOICES = ('blazeface', 'haar')
-# BlazeFace models (emotion_ros.core.faces.blazeface.MODELS; a test keeps them equal).
-BLAZEFACE_MODEL_CHOICES = ('full', 'short')
+# BlazeFace set-ups: 'multiscale' (both models, tiles, a look around small faces:
+# emotion_ros.core.faces.multiscale) and the single models
+# (emotion_ros.core.faces.blazeface.MODELS; a test keeps them equal).
+MULTISCALE = 'multiscale'
+BLAZEFACE_MODEL_CHOICES = (MULTISCALE, 'full', 'short')
 # The one parameter outside the stage configs: every managed node declares it in its
 # constructor (emotion_ros.nodes.managed_node), before any configure.
 # Smallest trusted face box height (image pixels); see EmotionConfig.min_face_height.
@@ -146,8 +149,9 @@ class DetectorConfig(StageConfig):
         'blazeface', "face detector: 'blazeface' (MediaPipe, six keypoints per face) or 'haar' "
         '(OpenCV cascade, no keypoints)', choices=DETECTOR_CHOICES)
     blazeface_model: str = setting(
-        'full', "BlazeFace model: 'full' (faces up to about 5 m) or 'short' (within about 2 m, "
-        'faster)', choices=BLAZEFACE_MODEL_CHOICES)
+        MULTISCALE, "'multiscale' (faces 30 px tall to overfilled: both models, tiles, a look "
+        "around small faces; doc/scale.md), or one model: 'full' or 'short'",
+        choices=BLAZEFACE_MODEL_CHOICES)
     min_score: float = setting(0.6, 'minimum detection confidence, 0..1 (BlazeFace)',
                                low=0.0, high=1.0)
     detection_scale: float = setting(

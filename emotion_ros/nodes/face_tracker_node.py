@@ -20,9 +20,10 @@ from emotion_msgs.msg import Face, FaceArray
 from emotion_ros.conversions import AnyImage, to_bgr
 from emotion_ros.core.config import DetectorConfig, FaceLimitConfig, ImageInputConfig
 from emotion_ros.core.config import StartConfig, TrackerConfig
-from emotion_ros.core.faces.detection import clip_detection, make_detector
+from emotion_ros.core.faces.detection import clip_detection
 from emotion_ros.core.faces.head_pose import estimate_head_pose
-from emotion_ros.core.faces.tracking import SortTracker, Track
+from emotion_ros.core.faces.tracking import Track
+from emotion_ros.core.faces.tracking_step import DetectAndTrack
 from emotion_ros.core.frames.image_codec import ImageEncodingError
 from emotion_ros.nodes.dds_check import FrameLossCheck
 from emotion_ros.nodes.diagnostics import NodeDiagnostics
@@ -84,13 +85,13 @@ class FaceTrackerNode(ManagedNode):
          limits) = declare_config(self, DetectorConfig, TrackerConfig, ImageInputConfig,
                                   StartConfig, FaceLimitConfig)
         try:
-            self._detector = make_detector(detector_config)
+            self._faces = DetectAndTrack.from_config(detector_config, tracker_config, limits)
         except (ImportError, RuntimeError, OSError, ValueError) as error:
             raise StartupError(f'detector {detector_config.detector} unavailable: {error}') \
                 from None
-        self._detector_name = detector_config.detector
-        self._tracker = SortTracker.from_config(tracker_config, limits)
-        self._interval = tracker_config.detection_interval
+        self._detector_name = detector_config.detector + (
+            f' ({detector_config.blazeface_model})' if detector_config.detector == 'blazeface'
+            else '')
         self._image_qos = replace_depth(LATEST_IMAGE_QOS, tracker_config.image_queue_depth)
         self._gate = WhenMatched(self, start_config.wait_for_output_subscribers, self._subscribe,
                                  'subscribers')
@@ -125,7 +126,7 @@ class FaceTrackerNode(ManagedNode):
         self._gate.forget()
         self.destroy_lifecycle_publisher(self._publisher)
         self._diagnostics.destroy()
-        self._detector = self._tracker = None
+        self._faces = None
 
     def _on_image(self, msg: AnyImage) -> None:
         started = self._diagnostics.received()
@@ -138,8 +139,7 @@ class FaceTrackerNode(ManagedNode):
                 self.get_logger().error(f'image at {msg.header.stamp.sec}.'
                                         f'{msg.header.stamp.nanosec:09d} skipped: {error}')
             return
-        detect = self._tracker.detection_due(self._interval)
-        tracks = self._tracker.update(self._detector.detect(bgr) if detect else (), detect)
+        tracks = self._faces.step(bgr)
         height, width = bgr.shape[:2]
         faces = [track_to_face(track, width, height) for track in tracks]
         self._publisher.publish(FaceArray(header=msg.header,

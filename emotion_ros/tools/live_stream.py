@@ -15,7 +15,7 @@
 """
 Live emotions without ROS: source -> detector -> SORT tracker -> classifier -> overlay.
 
-The same core stages as the nodes (``make_detector``, ``SortTracker``,
+The same core stages as the nodes (``DetectAndTrack``: detect when due, then track;
 ``FaceEmotionEstimator`` with its averaged crops, ``draw_annotations``), built by the caller
 from the same stage configs. Frames go to a window when a display is available, otherwise to an
 annotated video file. Not training code, so it lives with the tools, not in ``training/``.
@@ -73,14 +73,14 @@ def format_results(frame_index: int, results) -> List[str]:
             f'{r.label} {r.confidence:.2f}' for r in results]
 
 
-def run_stream(source, detector, tracker, estimator, show: bool, output: Optional[Path],
+def run_stream(source, step, estimator, show: bool, output: Optional[Path],
                max_frames: int = 0, emit: Callable[[str], None] = print) -> StreamStats:
     """
     Process a frame source until it ends (or ``max_frames``, or 'q' in the window).
 
     :param source: a :class:`emotion_ros.core.frames.sources.FrameSource`.
-    :param detector: a face detector.
-    :param tracker: a :class:`emotion_ros.core.faces.tracking.SortTracker`.
+    :param step: a :class:`emotion_ros.core.faces.tracking_step.DetectAndTrack` (the node's
+        detector and tracker).
     :param estimator: a :class:`emotion_ros.core.emotion.face_emotions.FaceEmotionEstimator`.
     :param show: draw in a window.
     :param output: annotated video file to write, or None.
@@ -100,7 +100,7 @@ def run_stream(source, detector, tracker, estimator, show: bool, output: Optiona
             frame = source.read()
             if frame is None:
                 break
-            tracks = tracker.update(detector.detect(frame))
+            tracks = step.step(frame)
             height, width = frame.shape[:2]
             faces = [(t.id, t.box, t.keypoints, estimate_head_pose(t.keypoints, width, height))
                      for t in tracks]

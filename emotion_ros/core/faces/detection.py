@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Optional, Protocol
 
 import cv2
-from emotion_ros.core.config import DetectorConfig
+from emotion_ros.core.config import DetectorConfig, MULTISCALE
 from emotion_ros.core.faces import blazeface
 from emotion_ros.core.frames.image_codec import check_bgr
 import numpy as np
@@ -176,14 +176,19 @@ class BlazeFaceDetector:
 
     @classmethod
     def from_config(cls, config: DetectorConfig,
-                    models_dir: Optional[Path] = None) -> 'BlazeFaceDetector':
+                    models_dir: Optional[Path] = None) -> FaceDetector:
         """
         Build from the detector stage's config.
 
         :param config: the settings (``blazeface_model``, ``min_score``, ``detector_threads``).
         :param models_dir: folder holding the ``.tflite`` files.
-        :returns: the detector.
+        :returns: the detector: one model, or both as a
+            :class:`~emotion_ros.core.faces.multiscale.MultiScaleDetector` for 'multiscale'.
         """
+        if config.blazeface_model == MULTISCALE:
+            # Imported here: the multi-scale set-up is built of this module's detectors.
+            from emotion_ros.core.faces.multiscale import MultiScaleDetector
+            return MultiScaleDetector.from_config(config, models_dir)
         return cls(config.blazeface_model, config.min_score, config.detector_threads,
                    models_dir)
 

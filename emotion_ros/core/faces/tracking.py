@@ -336,6 +336,14 @@ class SortTracker:
         return (self._detected_at is None or self.frame_count + 1 - self._detected_at >= interval
                 or any(not t.confirmed for t in self._tracks))
 
+    def boxes(self) -> list[tuple[float, float, float, float]]:
+        """
+        Return the box of every track, confirmed or not, as last estimated.
+
+        :returns: ``(x, y, w, h)`` pixels per track (where a detector may look again).
+        """
+        return [tuple(float(v) for v in t.box()) for t in self._tracks]
+
     def update(self, detections: Sequence[Detection], detected: bool = True) -> list[Track]:
         """
         Advance one frame.
