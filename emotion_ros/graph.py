@@ -45,9 +45,16 @@ DISCOVERY_SETTLE = 1.0
 # they are matched, so the camera's wait covers that link too (DDS discovery of a late joiner
 # sometimes takes about 2.7 s here, longer than a short clip lasts).
 FACES_SUBSCRIBERS = 1
-# Images a tracker queues when its camera plays a file (frames): a CPU stall of up to 100 ms at
-# 30 Hz then drops no frame of the file (a live camera keeps only the newest).
-FILE_IMAGE_QUEUE_DEPTH = 3
+# Images the tracker and the classifier (face lists too) queue when their camera plays a file,
+# frames (1 s at 30 Hz; a live camera's tracker keeps only the newest). On 2 cores at load
+# averages 8-20 a tracker fell up to 0.65 s behind a 72-frame clip: its 3-image queue dropped up
+# to 20 frames, the classifier's queues of 5 images and 10 face lists up to 6 and 2
+# (doc/launch_stress.md).
+FILE_IMAGE_QUEUE_DEPTH = 30
+# Images and face lists the classifier holds for pairing when its camera plays a file, frames: a
+# tracker a whole queue behind leaves that many images waiting for their faces, plus those whose
+# faces wait in the classifier's own queue (10).
+FILE_PAIRING_CAPACITY = 2 * FILE_IMAGE_QUEUE_DEPTH
 # With several cameras and ros4hri: each classifier's own face id list (relative: in its
 # camera's namespace), merged onto /humans/faces/tracked by the ros4hri_faces node.
 CAMERA_TRACKED_TOPIC = 'ros4hri/tracked'
@@ -190,6 +197,9 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
     nodes.append(NodeSpec('face_tracker_node', 'face_tracker', tracker, remap,
                           namespace=namespace))
     classifier = dict(readers)
+    if finite:
+        classifier['pairing_queue_depth'] = FILE_IMAGE_QUEUE_DEPTH
+        classifier['pairing_capacity'] = FILE_PAIRING_CAPACITY
     if values['model']:
         classifier['model'] = values['model']
     if is_true(values['ros4hri']):

@@ -24,7 +24,8 @@ import subprocess
 import sys
 import time
 
-from emotion_ros.graph import DISCOVERY_SETTLE, FILE_IMAGE_QUEUE_DEPTH, LAUNCH_ARGUMENTS
+from emotion_ros.graph import DISCOVERY_SETTLE, FILE_IMAGE_QUEUE_DEPTH, FILE_PAIRING_CAPACITY
+from emotion_ros.graph import LAUNCH_ARGUMENTS
 from emotion_ros.graph import listener_counts, LISTENERS_ARGUMENT, pipeline, wait_for_listeners
 from emotion_ros.tools.runner import build_parser, children_for
 from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
@@ -86,11 +87,15 @@ def test_graph_variants() -> None:
     # The tracker reads images once the classifier hears its faces; the camera then waits for
     # the subscribers' side of discovery to settle (best-effort frames sent before are lost).
     assert video.parameters['start_delay'] == DISCOVERY_SETTLE
-    # A file is replayed whole: the tracker queues a few frames instead of only the newest.
+    # A file is replayed whole: the tracker queues frames instead of keeping only the newest,
+    # the classifier queues as many images and face lists and pairs a whole queue's worth.
     assert tracker.parameters == {'wait_for_output_subscribers': 1,
                                   'image_queue_depth': FILE_IMAGE_QUEUE_DEPTH}
-    assert classifier.parameters == {}
+    assert classifier.parameters == {'pairing_queue_depth': FILE_IMAGE_QUEUE_DEPTH,
+                                     'pairing_capacity': FILE_PAIRING_CAPACITY}
+    assert FILE_PAIRING_CAPACITY >= 2 * FILE_IMAGE_QUEUE_DEPTH
     assert pipeline({})[1].parameters == {}, 'a live camera starts at once, newest frame only'
+    assert pipeline({})[2].parameters == {}, "a live camera's classifier keeps its defaults"
     # Defaults leave the params file in charge.
     assert pipeline({})[0].parameters == {}
     with pytest.raises(ValueError, match='unknown launch arguments: bogus'):
@@ -104,7 +109,8 @@ def test_listeners_make_a_file_wait_for_its_outside_subscribers() -> None:
     counts = listener_counts(args, '2')
     assert counts == {'/left': 2, '/right': 2}
     nodes = wait_for_listeners(pipeline(args), counts)
-    assert nodes[2].parameters == {'wait_for_output_subscribers': 2}
+    assert nodes[2].parameters == {**pipeline(args)[2].parameters,
+                                   'wait_for_output_subscribers': 2}
     # Only the classifier of the file changes: the camera and tracker keep the graph's values.
     assert nodes[:2] == pipeline(args)[:2]
     assert nodes[3:] == pipeline(args)[3:], 'a live camera starts at once'

@@ -184,8 +184,7 @@ class TrackerConfig(StageConfig):
     # through emotion_run or the launch file gets FILE_IMAGE_QUEUE_DEPTH (emotion_ros/graph.py)
     # so that a CPU stall of up to that many frames drops none of them.
     image_queue_depth: int = setting(
-        1, 'images queued for the tracker while it works (1: only the newest, for a live '
-        'camera)', low=1, high=30)
+        1, 'images queued while it works (1: only the newest)', low=1, high=30)
 
 
 @dataclass(frozen=True)
@@ -229,6 +228,12 @@ class EmotionConfig(StageConfig):
     pairing_capacity: int = setting(
         30, 'images and face lists held while waiting for their partner with the same stamp '
         '(frames)', low=1, high=1000)
+    # Images queued before the pairer takes them, and face lists (at least 10). The images wait
+    # for their faces in the pairer, so a live camera needs only a few here (5 and 10, as before
+    # this setting). A file played through emotion_run or the launch file gets
+    # FILE_IMAGE_QUEUE_DEPTH (emotion_ros/graph.py): under CPU load these readers dropped up to 6
+    # images and 2 face lists of a 72-frame clip otherwise (doc/launch_stress.md).
+    pairing_queue_depth: int = setting(5, 'inputs queued for pairing', low=1, high=30)
     # Measured with bench/bench_head_pose.py (doc/trust.md): |yaw| at most 5.4 degrees on the
     # three near-frontal stills, 14.8 at most on the two videos, 33.9 on the 45-degree still
     # (the fit reads large turns short). 25 holds the 45-degree still and no video frame.

@@ -39,7 +39,7 @@ from emotion_ros.nodes.image_input import transport_topic
 from emotion_ros.nodes.managed_node import ManagedNode
 from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
-from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, RESULT_QOS
+from emotion_ros.nodes.qos import PAIRED_IMAGE_QOS, publisher_qos, replace_depth, RESULT_QOS
 from emotion_ros.nodes.ros4hri_input import check_modes, Ros4hriInput
 from emotion_ros.nodes.ros4hri_output import Ros4hriOutput
 from emotion_ros.nodes.throttle import DistinctThrottle
@@ -125,6 +125,10 @@ class EmotionClassifierNode(ManagedNode):
             self, ros4hri, self._estimator.labels, classifier.card.extra,
             config.event_lost_timeout) if ros4hri.ros4hri else None
         self._pairer = StampPairer(config.pairing_capacity)
+        # Deeper for a file (pairing_queue_depth), so that a loaded CPU drops none of its frames.
+        self._image_qos = replace_depth(PAIRED_IMAGE_QOS, config.pairing_queue_depth)
+        self._faces_qos = replace_depth(RESULT_QOS, max(RESULT_QOS.depth,
+                                                        config.pairing_queue_depth))
         self._throttle = DistinctThrottle()
         # faces_from ros4hri: the faces are another detector's crops (ros4hri_input.py).
         self._faces_input = Ros4hriInput(
@@ -159,13 +163,13 @@ class EmotionClassifierNode(ManagedNode):
             self._faces_input.activate(self._diagnostics)
             return
         self._subscriptions.append(
-            self.create_subscription(FaceArray, 'faces', self._on_faces, RESULT_QOS))
+            self.create_subscription(FaceArray, 'faces', self._on_faces, self._faces_qos))
         self._gate.arm()
 
     def _subscribe_images(self) -> None:
         transport = self._input_config.image_transport
         self._subscriptions.append(
-            subscribe_image(self, transport, self._on_image, PAIRED_IMAGE_QOS))
+            subscribe_image(self, transport, self._on_image, self._image_qos))
         self.get_logger().info(f'images from {transport_topic(self, transport)}')
 
     def deactivate(self) -> None:
