@@ -482,14 +482,19 @@ class Tally:
 
 
 def make_classify(classifier) -> Callable:
-    """Return ``classify(frame, detection) -> label`` (default views, smoothing off)."""
+    """
+    Return ``classify(frame, detection) -> label`` (default views, smoothing off).
+
+    The label is the face's own: no trust gate (``min_face_height`` 0), as a gated face would
+    report the previous face's held estimate (all faces here share one id).
+    """
     from emotion_ros.core.config import EmotionConfig
     from emotion_ros.core.emotion.face_emotions import FaceEmotionEstimator
     from emotion_ros.core.emotion.smoothing import ProbabilitySmoother
 
     config = EmotionConfig()
     estimator = FaceEmotionEstimator(classifier, ProbabilitySmoother(0.0), config.crop_margins,
-                                     config.mirror, config.align_roll)
+                                     config.mirror, config.align_roll, min_face_height=0)
 
     def classify(frame: np.ndarray, d) -> Optional[str]:
         results, _ = estimator.estimate(frame, [(0, (d.x, d.y, d.w, d.h), d.keypoints)])

@@ -19,6 +19,7 @@ import pytest
 from ros_helpers import bench_module
 
 EVERY = 60  # a tiny subset: every 60th labelled face (2 faces)
+TINY_FACE = 20  # height of a face under min_face_height, pixels
 
 
 def _bench():
@@ -74,3 +75,29 @@ def test_the_default_video_set_up_finds_40_px_faces_full_range_misses() -> None:
     video, full = figures['scale']['multiscale']['40'], figures['scale']['full']['40']
     assert video['found'] == len(faces) > full['found']
     assert video['ms'] > 0.0
+
+
+def test_classify_gives_each_face_its_own_label_below_min_face_height() -> None:
+    """A face under min_face_height gets its own label, not the previous face's held one."""
+    import cv2
+    from emotion_ros.core.faces.detection import Detection
+    from emotion_ros.core.model.classifier import EmotionClassifier
+
+    scale = _bench()
+    classifier = EmotionClassifier.load(scale.MODEL)
+    faces = scale.load_faces()
+    classify = scale.make_classify(classifier)
+
+    def tiny(face) -> tuple:
+        factor = TINY_FACE / face.box[3]  # under the default min_face_height (28 px)
+        image = cv2.resize(face.image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        box = Detection(*(v * factor for v in face.box), 1.0,
+                        tuple((x * factor, y * factor) for x, y in face.keypoints))
+        return image, box
+
+    own = {face.name: scale.make_classify(classifier)(*tiny(face)) for face in faces[::10]}
+    assert len(set(own.values())) > 1  # the faces' own labels differ
+    big = faces[0]
+    for face in faces[::10]:
+        classify(big.image, Detection(*big.box, 1.0, big.keypoints))  # trusted: large enough
+        assert classify(*tiny(face)) == own[face.name], face.name
