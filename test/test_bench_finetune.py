@@ -112,8 +112,9 @@ def test_one_fold_end_to_end(faces, tmp_path) -> None:
     from emotion_ros.core.model.classifier import EmotionClassifier
 
     fold = finetune.build_fold(faces, 'S055', 1)
-    bundled = finetune.classify_all(EmotionClassifier.load(finetune.MODEL), faces,
-                                    range(len(faces)))
+    # The bundled model's labels of the test faces only (run_fold reads no other).
+    bundled = dict(zip(fold.test, finetune.classify_all(EmotionClassifier.load(finetune.MODEL),
+                                                        faces, fold.test)))
     record = finetune.run_fold(faces, fold, bundled, finetune.LR, -1, 1, tmp_path)
     assert [t['name'] for t in record['test']] == [faces[i].name for i in fold.test]
     assert record['own_train_faces'] == 2 and record['own_train_classes'] == ['neutral']
