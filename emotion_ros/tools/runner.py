@@ -27,7 +27,6 @@ emotion_run itself is killed, the kernel interrupts its nodes (see tools/supervi
 """
 
 import argparse
-from dataclasses import replace
 import os
 from pathlib import Path
 import sys
@@ -37,7 +36,7 @@ from ament_index_python.packages import get_package_prefix, get_package_share_di
 
 from emotion_ros.entry_points import StopSignals
 from emotion_ros.graph import camera_namespaces, is_true, LAUNCH_ARGUMENTS, NodeSpec, PACKAGE
-from emotion_ros.graph import PARAMS_FILE, pipeline
+from emotion_ros.graph import PARAMS_FILE, pipeline, wait_for_listeners
 from emotion_ros.tools.lifecycle_driver import LifecycleDriver
 from emotion_ros.tools.supervisor import Child, Supervisor
 
@@ -135,16 +134,9 @@ def children_for(options: argparse.Namespace) -> list[Child]:
                 str(executable_path('image_recorder')), str(options.record)] + ns_args,
                 defers_sigint=True))
         observers[namespace] = int(options.echo) + int(options.record is not None)
-    finite = {spec.namespace for spec in specs if spec.ends_run}
-    for spec in reversed(specs):
-        watching = observers.get(spec.namespace, 0)  # 0: a node of no camera (ros4hri_faces)
-        if spec.namespace in finite and watching and \
-                spec.executable == 'emotion_classifier_node':
-            # The classifier reads images only once the echo and recorder hear it, so the
-            # camera's wait for its image subscribers covers them too: a short clip would be
-            # over before a late DDS discovery of theirs.
-            spec = replace(spec, parameters={**spec.parameters,
-                                             'wait_for_output_subscribers': watching})
+    # A file's classifier reads images only once the echo and recorder hear it, so the camera's
+    # wait for its image subscribers covers them too (as the launch file's listeners:=N).
+    for spec in reversed(wait_for_listeners(specs, observers)):
         children.append(Child(spec.full_name, node_command(spec, params_file),
                               finite=spec.ends_run, defers_sigint=True, managed=True))
     return children
