@@ -458,12 +458,12 @@ def plot(figures: dict, path: Path) -> None:
             ax.set_xscale('log')
             ax.set_xlabel('learning rate (Nadam)', fontsize=8)
             ax.set_ylabel('NLL of the true class (lower is better)', fontsize=8)
-            right = sorted({f'{t["tuned"]}' for t in rows})
-            ax.set_title(f'sweep: {", ".join(figures["sweep_persons"])}, k={figures["sweep_k"]}'
-                         f' ({rows[0]["n"]} faces; right: {"/".join(right)}, bundled '
-                         f'{rows[0]["bundled"]})', fontsize=9)
+            right = '/'.join(sorted({str(t['tuned']) for t in rows}))
+            ax.set_title(f'sweep, k={figures["sweep_k"]}: {rows[0]["n"]} faces of '
+                         f'{len(figures["sweep_persons"])} people\n(right: {right} fine-tuned, '
+                         f'{rows[0]["bundled"]} bundled)', fontsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc='lower left' if panel == 'sweep' else 'lower right')
+        ax.legend(fontsize=7, loc='lower left' if panel == 'sweep' else 'center left')
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)
