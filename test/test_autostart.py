@@ -31,11 +31,13 @@ from emotion_ros.nodes.managed_node import AUTOSTART_REPORT_AFTER
 from emotion_ros.nodes.when_matched import LONG_WAIT
 from emotion_ros.tools.lifecycle_driver import ACTIVE_REPORT_AFTER
 import pytest
-from ros_helpers import executable, node_process, REPO_ROOT, spin_until, stop_process
+from ros_helpers import executable, node_process, python_script, REPO_ROOT, spin_until
+from ros_helpers import stop_process
 from ros_helpers import wait_for_log
 from test_lifecycle import LifecycleProbe
 
 LAUNCH_FILE = REPO_ROOT / 'launch' / 'emotion.launch.py'
+PEERS = Path(__file__).resolve().parent / 'peers'
 # Bound on a node's start, a transition, or a log line (s).
 TIMEOUT = 60.0
 # Time a late listener waits for a transition event that was published before it joined (s):
@@ -173,3 +175,43 @@ def test_emotion_run_reports_a_node_it_cannot_bring_up(ros_domain, tmp_path: Pat
     assert len(lines) == 1 and 'camera is still not active' in lines[0], lines
     assert 'configure sent, not answered' in lines[0], lines
     assert code == 0
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_a_refused_resend_of_a_transition_that_got_there_is_not_a_failure(
+        rclpy_context, tmp_path: Path) -> None:
+    """
+    emotion_run's driver: a configure that arrives late, after its resend, is not a failure.
+
+    Under load a ChangeState request can reach the node after the driver took it as lost and
+    sent it again; the first then succeeds and the node refuses the second (invalid from
+    inactive). That delay cannot be caused on demand, so the test stands in for it: the node is
+    configured first (the late request), then the driver, in its own process as in emotion_run,
+    is marked as having resent (test/peers/resent_driver.py). It must check the state and bring
+    the node to active, not stop the run with "failed to configure".
+    """
+    from lifecycle_msgs.msg import Transition
+
+    if os.environ.get('ROS_DISTRO') == 'jazzy':
+        # Known bug, left open (issue 22 note): Jazzy's rclpy raises on a transition invalid
+        # from the current state instead of refusing it, and the node process exits with
+        # "Transition is not registered", so there is no refusal to recover from.
+        pytest.skip("Jazzy's rclpy ends the node on an invalid transition (open bug)")
+    log = tmp_path / 'tracker.log'
+    tracker = node_process('face_tracker_node', log, autostart=False)
+    try:
+        probe = LifecycleProbe(rclpy_context, ['face_tracker'])
+        try:
+            assert probe.transition('face_tracker', Transition.TRANSITION_CONFIGURE)
+        finally:
+            probe.close()
+        result = subprocess.run(
+            python_script(PEERS / 'resent_driver.py', '/face_tracker', str(TIMEOUT)),
+            capture_output=True, text=True, timeout=TIMEOUT + 30)
+        assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+        assert result.stdout.strip() == 'active'
+        assert wait_for_log(log, 'tracking faces', TIMEOUT), log.read_text()
+    finally:
+        code = stop_process(tracker)
+    assert code == 0, log.read_text()

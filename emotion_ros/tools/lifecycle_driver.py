@@ -68,6 +68,11 @@ class _Managed:
     asking_state: bool = False
     sent: float = 0.0
     recheck: bool = False  # a transition is under way: ask the state again, send nothing
+    # The transition was sent again after a response was taken as lost: the first request may
+    # still arrive after the second, succeed, and leave the second refused (invalid from the
+    # state the first reached), so a refusal is checked against the node's state.
+    resent: bool = False
+    verifying: bool = False  # a refusal after a resend: the state decides
     state: str = 'its lifecycle services not found'  # what is known of its state, for the report
     reported: bool = False  # its "still not active" line was printed
 
@@ -96,6 +101,10 @@ class LifecycleDriver:
                                 self._node.create_client(ChangeState, f'{name}/change_state'),
                                 self._node.create_client(GetState, f'{name}/get_state'))
                        for name in names]
+
+    def all_active(self) -> bool:
+        """Tell whether every node has been brought to active."""
+        return all(node.step >= len(STEPS) for node in self._nodes)
 
     def step(self) -> Optional[str]:
         """
@@ -142,14 +151,21 @@ class LifecycleDriver:
             node.state = state.label
             if state.id == after:
                 node.step += 1
+                node.resent = node.verifying = False
             elif state.id >= State.TRANSITION_STATE_CONFIGURING:
                 node.recheck = True  # configuring, activating...: still under way
-            elif state.id != before:
+            elif state.id != before or node.verifying:
                 return f'{node.name.lstrip("/")} failed to {label} (now {state.label})'
-            return None  # still before: the transition is sent again
+            else:
+                node.resent = True  # still before: the transition is sent again
+            return None
         if not response.success:
+            if node.resent:  # maybe refused because the first request got there first
+                node.resent, node.verifying, node.recheck = False, True, True
+                return None
             return f'{node.name.lstrip("/")} failed to {label}'
         node.step += 1
+        node.resent = node.verifying = False
         node.state = STATE_AFTER[transition]
         return None
 
