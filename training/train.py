@@ -55,6 +55,7 @@ choices and defaults come from the library (``ARCHITECTURES``, ``SPLITS``,
 import argparse
 from dataclasses import fields
 from datetime import datetime
+import os
 from pathlib import Path
 import sys
 from typing import Dict, List, Optional
@@ -253,6 +254,11 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    if '--init' in (sys.argv[1:] if argv is None else argv):
+        # Fitting the bundled .hdf5 with every layer trainable aborted in its first step with
+        # TensorFlow 2.21's oneDNN custom operations on (free(): invalid pointer, 3 of 3 tries;
+        # doc/training.md); set before TensorFlow is imported, and a user's own value wins.
+        os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')
     return command_line.run(__file__, build_parser, expected_errors,
                             lambda parser, args: train(parser, args, argv), argv)
 
