@@ -40,10 +40,11 @@ neighbouring tile or found on the whole frame.
 """
 
 import math
-from typing import Optional, Sequence
+from typing import Sequence
 
 from emotion_ros.core.faces.blazeface import NMS_IOU
 from emotion_ros.core.faces.detection import BlazeFaceDetector, Detection
+from emotion_ros.core.faces.tracking import iou_batch
 from emotion_ros.core.frames.image_codec import check_bgr
 import numpy as np
 
@@ -135,22 +136,6 @@ def detect_in_window(detector: BlazeFaceDetector, bgr: np.ndarray, window: Windo
     return found
 
 
-def box_iou(a: Detection, b: Detection) -> float:
-    """
-    Return the intersection over union of two boxes.
-
-    :param a: a box.
-    :param b: another box.
-    :returns: IoU in 0..1.
-    """
-    w = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
-    h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
-    if w <= 0.0 or h <= 0.0:
-        return 0.0
-    inter = w * h
-    return inter / (a.w * a.h + b.w * b.h - inter)
-
-
 def add_new_faces(kept: list[Detection], candidates: Sequence[Detection]) -> None:
     """
     Add to ``kept`` the candidates that overlap none of its boxes (IoU at most NMS_IOU).
@@ -163,14 +148,14 @@ def add_new_faces(kept: list[Detection], candidates: Sequence[Detection]) -> Non
     :param candidates: a lower-priority run's boxes.
     """
     for candidate in candidates:
-        if all(box_iou(candidate, box) <= NMS_IOU for box in kept):
+        overlaps = iou_batch([(candidate.x, candidate.y, candidate.w, candidate.h)],
+                             [(d.x, d.y, d.w, d.h) for d in kept])
+        if not overlaps.size or overlaps.max() <= NMS_IOU:
             kept.append(candidate)
 
 
 class MultiScaleDetector:
     """Both BlazeFace models, tiles and a look around small tracked faces (module doc)."""
-
-    model = 'multiscale'
 
     def __init__(self, full: BlazeFaceDetector, short: BlazeFaceDetector,
                  grid: tuple[int, int] = TILE_GRID) -> None:
@@ -187,7 +172,6 @@ class MultiScaleDetector:
         self._full = full
         self._short = short
         self.grid = (int(grid[0]), int(grid[1]))
-        self.min_score = full.min_score
         self._next_tile = 0
 
     @classmethod
@@ -205,14 +189,22 @@ class MultiScaleDetector:
                    BlazeFaceDetector('short', config.min_score, config.detector_threads,
                                      models_dir))
 
-    def _large_faces(self, bgr: np.ndarray) -> list[Detection]:
-        large = LARGE_FRACTION * bgr.shape[0]
-        return [d for d in self._short.detect(bgr) if d.h >= large]
-
     def _tiles(self, bgr: np.ndarray) -> list[Window]:
         if self.grid == (1, 1):
             return []
         return tile_windows(bgr.shape[1], bgr.shape[0], self.grid)
+
+    def _merged(self, bgr: np.ndarray, looks: Sequence[Window], tiles: Sequence[Window]
+                ) -> list[Detection]:
+        """Run the models in the module doc's order of priority; return the faces, best first."""
+        found = self._full.detect(bgr)
+        for window in looks:
+            add_new_faces(found, detect_in_window(self._full, bgr, window))
+        for window in tiles:
+            add_new_faces(found, detect_in_window(self._full, bgr, window, drop_cut=True))
+        large = LARGE_FRACTION * bgr.shape[0]
+        add_new_faces(found, [d for d in self._short.detect(bgr) if d.h >= large])
+        return sorted(found, key=lambda d: -d.score)
 
     def detect(self, bgr: np.ndarray) -> list[Detection]:
         """
@@ -223,11 +215,7 @@ class MultiScaleDetector:
         :raises ValueError: when ``bgr`` is not a uint8 HxWx3 image.
         """
         check_bgr(bgr)
-        found = self._full.detect(bgr)
-        for window in self._tiles(bgr):
-            add_new_faces(found, detect_in_window(self._full, bgr, window, drop_cut=True))
-        add_new_faces(found, self._large_faces(bgr))
-        return sorted(found, key=lambda d: -d.score)
+        return self._merged(bgr, (), self._tiles(bgr))
 
     def detect_tracked(self, bgr: np.ndarray, tracked: Sequence[Box] = ()
                        ) -> list[Detection]:
@@ -242,24 +230,16 @@ class MultiScaleDetector:
         """
         check_bgr(bgr)
         height, width = bgr.shape[:2]
-        found = self._full.detect(bgr)
-        for box in tracked:
-            if 0.0 < box[3] < SMALL_FACE_HEIGHT:
-                add_new_faces(found, detect_in_window(self._full, bgr,
-                                                      look_window(box, width, height)))
+        looks = [look_window(box, width, height) for box in tracked
+                 if 0.0 < box[3] < SMALL_FACE_HEIGHT]
         tiles = self._tiles(bgr)
+        turn = []
         if tiles:
             self._next_tile %= len(tiles)
-            add_new_faces(found, detect_in_window(self._full, bgr, tiles[self._next_tile],
-                                                  drop_cut=True))
+            turn = [tiles[self._next_tile]]
             self._next_tile += 1
-        add_new_faces(found, self._large_faces(bgr))
-        return sorted(found, key=lambda d: -d.score)
+        return self._merged(bgr, looks, turn)
 
-    def restart(self, start_tile: Optional[int] = None) -> None:
-        """
-        Start the round of tiles again (a new video).
-
-        :param start_tile: the next tile (default: the first).
-        """
-        self._next_tile = start_tile or 0
+    def restart(self) -> None:
+        """Start the round of tiles again (a new video)."""
+        self._next_tile = 0
