@@ -193,11 +193,6 @@ def test_a_refused_resend_of_a_transition_that_got_there_is_not_a_failure(
     """
     from lifecycle_msgs.msg import Transition
 
-    if os.environ.get('ROS_DISTRO') == 'jazzy':
-        # Known bug, left open (issue 22 note): Jazzy's rclpy raises on a transition invalid
-        # from the current state instead of refusing it, and the node process exits with
-        # "Transition is not registered", so there is no refusal to recover from.
-        pytest.skip("Jazzy's rclpy ends the node on an invalid transition (open bug)")
     log = tmp_path / 'tracker.log'
     tracker = node_process('face_tracker_node', log, autostart=False)
     try:

@@ -187,6 +187,36 @@ def test_failed_configure_stays_unconfigured_and_alive(rclpy_context, tmp_path: 
 
 
 @pytest.mark.ros
+def test_an_invalid_transition_is_refused_and_the_node_lives_on(rclpy_context,
+                                                                tmp_path: Path) -> None:
+    """
+    Activate before configure: refused in one line, and the node still configures afterwards.
+
+    Jazzy's rclpy raises from the change_state service on such a request, which ended the node's
+    process ("Transition is not registered") until ManagedNode checked the transition first.
+    """
+    from lifecycle_msgs.msg import Transition
+
+    log = tmp_path / 'tracker.log'
+    tracker = node_process('face_tracker_node', log, autostart=False)
+    probe = LifecycleProbe(rclpy_context, ['face_tracker'])
+    try:
+        assert not probe.transition('face_tracker', Transition.TRANSITION_ACTIVATE)
+        assert probe.state('face_tracker') == 'unconfigured', log.read_text()
+        assert tracker.poll() is None, log.read_text()
+        assert probe.transition('face_tracker', Transition.TRANSITION_CONFIGURE), log.read_text()
+        assert probe.transition('face_tracker', Transition.TRANSITION_ACTIVATE), log.read_text()
+        assert probe.state('face_tracker') == 'active', log.read_text()
+    finally:
+        probe.close()
+        code = stop_process(tracker)
+    text = log.read_text()
+    assert code == 0, text
+    assert 'refused transition 3: not valid from unconfigured' in text, text
+    assert 'Traceback' not in text and 'FATAL' not in text, text
+
+
+@pytest.mark.ros
 @pytest.mark.slow
 def test_runner_without_autostart_leaves_the_nodes_to_a_manager(rclpy_context,
                                                                 tmp_path: Path) -> None:

@@ -75,6 +75,23 @@ class ManagedNode(LifecycleNode):
 
     # The lifecycle callbacks.
 
+    def _LifecycleNodeMixin__change_state(self, transition_id: int) -> TransitionCallbackReturn:
+        """
+        Refuse a transition that is invalid from the current state; else make it.
+
+        Every transition (a ``change_state`` request, ``trigger_*``) passes here. Kilted's rclpy
+        refuses an invalid one; Jazzy's raises from the service callback and the node's process
+        dies (a late lifecycle request that a manager resent, or a stray ``ros2 lifecycle set``).
+        Overrides rclpy's private method of that name, which is the one place both distros
+        route every transition through (checked by test_lifecycle on each).
+        """
+        valid = {transition[0] for transition in self._state_machine.available_transitions}
+        if transition_id not in valid:
+            self.get_logger().error(f'refused transition {transition_id}: not valid from '
+                                    f'{self.state_label}')
+            return TransitionCallbackReturn.ERROR
+        return super()._LifecycleNodeMixin__change_state(transition_id)
+
     @property
     def state_label(self) -> str:
         """Return the lifecycle state: unconfigured, inactive, active, finalized, ..."""
