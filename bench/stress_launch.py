@@ -76,6 +76,8 @@ POLL = 0.1  # period of the /proc polls, s
 TRACEBACK_MARKS = ('Traceback (most recent call last)', 'Exception ignored in')
 ESCALATION_MARK = "escalating to '"
 WATCHDOG_MARK = 'DDS teardown hung'
+# A paced file's camera that heard no answer for its timeout and played on (replay_pacing.py).
+PLAYED_ON_MARK = "playing on at the file's rate"
 BUSY_LOOP = 'try:\n    while True:\n        pass\nexcept KeyboardInterrupt:\n    pass'
 
 
@@ -94,6 +96,7 @@ class RunResult:
     launch_code: Optional[int] = None
     timed_out: bool = False
     escalations: int = 0
+    played_on: int = 0
     tracebacks: dict[str, int] = field(default_factory=dict)
     watchdog: dict[str, int] = field(default_factory=dict)
     stop_times: dict[str, float] = field(default_factory=dict)
@@ -142,6 +145,8 @@ class RunResult:
                 parts.append(f'{label} {counts}')
         if self.escalations:
             parts.append(f'escalations {self.escalations}')
+        if self.played_on:
+            parts.append(f'played on unanswered {self.played_on}')
         if self.alive_after_stop:
             parts.append(f'alive after stop: {", ".join(self.alive_after_stop)}')
         if self.logs:
@@ -269,6 +274,7 @@ def _read_logs(result: RunResult, tmp: Path, ros_home: Path, cameras: list[str],
         result.first_late[camera] = stamps[0] - first_frame \
             if stamps and first_frame is not None else None
     result.escalations = screen.count(ESCALATION_MARK)
+    result.played_on = screen.count(PLAYED_ON_MARK)
     texts = {'launch': screen, **{path.stem: path.read_text(errors='replace')
                                   for path in tmp.glob('*.log') if path.name != 'launch.log'}}
     for name, text in texts.items():
@@ -311,6 +317,10 @@ def _table(results: list[RunResult], cameras: list[str]) -> str:
         ('runs', len(results)),
         ('all nodes active', sum(r.all_active for r in results)),
         (f'{both} >= {MIN_FRAMES} of {CLIP_FRAMES} frames', sum(r.frames_ok for r in results)),
+        (f'cameras with all {CLIP_FRAMES} frames',
+         f'{sum(n == CLIP_FRAMES for r in results for n in r.frames.values())} of '
+         f'{sum(len(r.frames) for r in results)}'),
+        ('paced cameras that played on unanswered', sum(r.played_on for r in results)),
         ('launch ended by itself, exit 0',
          sum(not r.timed_out and r.launch_code == 0 for r in results)),
         ('escalations', sum(r.escalations for r in results)),

@@ -55,6 +55,13 @@ FILE_IMAGE_QUEUE_DEPTH = 30
 # tracker a whole queue behind leaves that many images waiting for their faces, plus those whose
 # faces wait in the classifier's own queue (10).
 FILE_PAIRING_CAPACITY = 2 * FILE_IMAGE_QUEUE_DEPTH
+# Frames a file plays beyond the last one its classifier answered on emotions (the camera's
+# pace_ahead), frames: half the readers' queues, so a starved tracker pauses the file instead
+# of dropping frames. At 30 Hz the pipeline answers within 2-4 frames when not starved.
+FILE_PACE_AHEAD = 15
+# The camera's subscription to its classifier's emotions (pacing): the classifier of a file
+# waits for it, so the camera's first frame finds the answers heard.
+PACING_SUBSCRIBERS = 1
 # With several cameras and ros4hri: each classifier's own face id list (relative: in its
 # camera's namespace), merged onto /humans/faces/tracked by the ros4hri_faces node.
 CAMERA_TRACKED_TOPIC = 'ros4hri/tracked'
@@ -185,6 +192,7 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
             # A file is finite: do not start before the tracker and classifier listen.
             camera['wait_for_subscribers'] = IMAGE_SUBSCRIBERS
             camera['start_delay'] = DISCOVERY_SETTLE
+            camera['pace_ahead'] = FILE_PACE_AHEAD
         # ends_run: a file or folder ends; with loop (params file) the camera never exits, so
         # the run goes on. A camera device reconnects and never ends the run.
         nodes.append(NodeSpec('camera_node', 'camera', camera, remap, namespace=namespace,
@@ -198,6 +206,7 @@ def _camera_pipeline(values: dict[str, str], namespace: str, source: str,
                           namespace=namespace))
     classifier = dict(readers)
     if finite:
+        classifier['wait_for_output_subscribers'] = PACING_SUBSCRIBERS
         classifier['pairing_queue_depth'] = FILE_IMAGE_QUEUE_DEPTH
         classifier['pairing_capacity'] = FILE_PAIRING_CAPACITY
     if values['model']:
@@ -264,13 +273,19 @@ def wait_for_listeners(specs: list[NodeSpec], counts: dict[str, int]) -> list[No
 
     :param specs: the nodes from :func:`pipeline`.
     :param counts: subscribers to wait for, per camera namespace (missing: 0).
-    :returns: ``specs``, the classifiers of finite sources with ``wait_for_output_subscribers``.
+    :returns: ``specs``, the classifiers of finite sources waiting for these subscribers too
+        (added to the camera's own pacing subscription).
     """
     finite = {spec.namespace for spec in specs if spec.ends_run}
-    return [replace(spec, parameters={**spec.parameters,
-                                      'wait_for_output_subscribers': counts[spec.namespace]})
-            if spec.executable == 'emotion_classifier_node' and spec.namespace in finite
-            and counts.get(spec.namespace, 0) else spec for spec in specs]
+    waiting = []
+    for spec in specs:
+        count = counts.get(spec.namespace, 0)
+        if spec.executable == 'emotion_classifier_node' and spec.namespace in finite and count:
+            count += spec.parameters.get('wait_for_output_subscribers', 0)
+            spec = replace(spec, parameters={**spec.parameters,
+                                             'wait_for_output_subscribers': count})
+        waiting.append(spec)
+    return waiting
 
 
 def _consumer(values: dict[str, str], namespaces: list[str], several: bool) -> NodeSpec:

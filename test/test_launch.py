@@ -25,7 +25,7 @@ import sys
 import time
 
 from emotion_ros.graph import DISCOVERY_SETTLE, FILE_IMAGE_QUEUE_DEPTH, FILE_PAIRING_CAPACITY
-from emotion_ros.graph import LAUNCH_ARGUMENTS
+from emotion_ros.graph import FILE_PACE_AHEAD, LAUNCH_ARGUMENTS, PACING_SUBSCRIBERS
 from emotion_ros.graph import listener_counts, LISTENERS_ARGUMENT, pipeline, wait_for_listeners
 from emotion_ros.tools.runner import build_parser, children_for
 from emotion_ros.tools.supervisor import prepare_child, stop_signals_blocked
@@ -92,7 +92,10 @@ def test_graph_variants() -> None:
     assert tracker.parameters == {'wait_for_output_subscribers': 1,
                                   'image_queue_depth': FILE_IMAGE_QUEUE_DEPTH}
     assert classifier.parameters == {'pairing_queue_depth': FILE_IMAGE_QUEUE_DEPTH,
-                                     'pairing_capacity': FILE_PAIRING_CAPACITY}
+                                     'pairing_capacity': FILE_PAIRING_CAPACITY,
+                                     'wait_for_output_subscribers': PACING_SUBSCRIBERS}
+    # The camera paces the file by its classifier's answers, which wait for its subscription.
+    assert video.parameters['pace_ahead'] == FILE_PACE_AHEAD < FILE_IMAGE_QUEUE_DEPTH
     assert FILE_PAIRING_CAPACITY >= 2 * FILE_IMAGE_QUEUE_DEPTH
     assert pipeline({})[1].parameters == {}, 'a live camera starts at once, newest frame only'
     assert pipeline({})[2].parameters == {}, "a live camera's classifier keeps its defaults"
@@ -110,7 +113,7 @@ def test_listeners_make_a_file_wait_for_its_outside_subscribers() -> None:
     assert counts == {'/left': 2, '/right': 2}
     nodes = wait_for_listeners(pipeline(args), counts)
     assert nodes[2].parameters == {**pipeline(args)[2].parameters,
-                                   'wait_for_output_subscribers': 2}
+                                   'wait_for_output_subscribers': 2 + PACING_SUBSCRIBERS}
     # Only the classifier of the file changes: the camera and tracker keep the graph's values.
     assert nodes[:2] == pipeline(args)[:2]
     assert nodes[3:] == pipeline(args)[3:], 'a live camera starts at once'
@@ -118,7 +121,8 @@ def test_listeners_make_a_file_wait_for_its_outside_subscribers() -> None:
     files = {'cameras': 'left,right', 'source': '/a.mp4'}
     waited = wait_for_listeners(pipeline(files), listener_counts(files, '0,3'))
     assert [n.parameters.get('wait_for_output_subscribers') for n in waited
-            if n.executable == 'emotion_classifier_node'] == [None, 3]
+            if n.executable == 'emotion_classifier_node'] == [PACING_SUBSCRIBERS,
+                                                              3 + PACING_SUBSCRIBERS]
     # The default changes nothing, and one camera is the global namespace.
     assert wait_for_listeners(pipeline({'source': '/v.mp4'}),
                               listener_counts({}, LISTENERS_ARGUMENT.default)) == \
@@ -174,7 +178,8 @@ def test_runner_classifier_waits_for_echo_and_recorder(flags: list, observers: i
     children = children_for(build_parser().parse_args(['--source', '/v.mp4', *flags]))
     classifier = next(c for c in children if c.name == 'emotion_classifier')
     wanted = [a for a in classifier.cmd if a.startswith('wait_for_output_subscribers:=')]
-    assert wanted == ([f'wait_for_output_subscribers:={observers}'] if observers else [])
+    # Besides them, the camera's pacing subscription (graph.PACING_SUBSCRIBERS).
+    assert wanted == [f'wait_for_output_subscribers:={observers + PACING_SUBSCRIBERS}']
     assert all(c.defers_sigint for c in children)
     live = children_for(build_parser().parse_args(['--echo']))
     assert not any('wait_for_output' in a for c in live for a in c.cmd)
@@ -230,7 +235,7 @@ def test_runner_commands_for_namespaces_and_cameras(tmp_path: Path) -> None:
     assert children['cam2/camera'].finite and "source:='/b.mp4'" in children['cam2/camera'].cmd
     assert children['cam1/emotion_echo'].cmd[-2:] == ['-r', '__ns:=/cam1']
     # Each camera's classifier waits for its own echo (the video must not end unheard).
-    assert 'wait_for_output_subscribers:=1' in children['cam2/emotion_classifier'].cmd
+    assert 'wait_for_output_subscribers:=2' in children['cam2/emotion_classifier'].cmd
     with pytest.raises(ValueError, match='--record takes one camera'):
         children_for(build_parser().parse_args(['--cameras', 'a,b', '--record',
                                                 str(tmp_path / 'x.mp4')]))

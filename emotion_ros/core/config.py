@@ -85,11 +85,13 @@ class CameraConfig(StageConfig):
         2.0, 'wait between attempts to (re)open a missing or unplugged camera, s',
         low=0.1, high=60.0)
     wait_for_subscribers: int = setting(
-        0, 'start publishing only once image_raw has this many subscribers, raw and '
-        'compressed together (0: at once)',
-        low=0, high=100)
+        0, 'publish only once image_raw (raw and compressed) has this many subscribers '
+        '(0: at once)', low=0, high=100)
     start_delay: float = setting(0.0, 'extra wait after the subscribers matched, s',
                                  low=0.0, high=60.0)
+    pace_ahead: int = setting(
+        0, 'a file: frames played beyond the last answered on emotions (0: unpaced)',
+        low=0, high=300)
     reliability: str = setting(
         'reliable', "image QoS reliability: 'reliable' serves every subscriber",
         choices=RELIABILITY_CHOICES)
@@ -126,8 +128,8 @@ class StartConfig(StageConfig):
     """When the face tracker and the classifier start to read images (ROS nodes only)."""
 
     wait_for_output_subscribers: int = setting(
-        0, "read images only once this node's outputs have this many subscribers in total "
-        '(0: at once), so that a short video reaches every node', low=0, high=100)
+        0, 'read images only once the outputs have this many subscribers in all (0: at once)',
+        low=0, high=100)
 
 
 @dataclass(frozen=True)
@@ -320,8 +322,8 @@ class FacesFromConfig(StageConfig):
     # doc/ros4hri.md). A reliable reader does not hear a best-effort detector at all: the node
     # then says so.
     ros4hri_crops_reliability: str = setting(
-        'reliable', 'with faces_from ros4hri: QoS reliability of the crop subscriptions, '
-        "'reliable' (as ROS4HRI detectors publish) or 'best_effort' (hears any detector)",
+        'reliable', "with faces_from ros4hri: the crop subscriptions' reliability "
+        "('best_effort' hears any detector)",
         choices=RELIABILITY_CHOICES)
     # Per-id discovery takes up to 2.7 s here (doc/ros4hri.md): 5 s leaves room for it.
     ros4hri_crop_timeout: float = setting(

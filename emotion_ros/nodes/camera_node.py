@@ -26,6 +26,7 @@ from emotion_ros.core.frames.camera_info import (Calibration, CalibrationError, 
                                                  uncalibrated)
 from emotion_ros.core.frames.compressed_codec import CompressedImageError
 from emotion_ros.core.frames.image_codec import ImageEncodingError
+from emotion_ros.core.frames.pacing import Pace
 from emotion_ros.core.frames.sources import FrameSource, IMAGE_EXTENSIONS, open_source, SourceError
 from emotion_ros.entry_points import StopSignals
 from emotion_ros.nodes.dds_check import FrameLossCheck
@@ -35,6 +36,7 @@ from emotion_ros.nodes.managed_node import ManagedNode
 from emotion_ros.nodes.node_main import main_for, StartupError
 from emotion_ros.nodes.parameters import declare_config
 from emotion_ros.nodes.qos import publisher_qos
+from emotion_ros.nodes.replay_pacing import ReplayPacing
 from emotion_ros.nodes.when_matched import WhenMatched
 import numpy as np
 from sensor_msgs.msg import CameraInfo
@@ -46,6 +48,8 @@ from std_msgs.msg import Header
 END_LINGER = 1.0
 # History of camera_info, messages (see configure).
 INFO_DEPTH = 10
+# At the end of a paced file, how often the camera checks that every frame was answered, s.
+DRAIN_POLL = 0.05
 
 
 def camera_info_for(previous: Optional[CameraInfo], calibration: Optional[Calibration],
@@ -124,6 +128,7 @@ class CameraNode(ManagedNode):
         self._timer = None
         self._end_timer = None
         self._diagnostics: Optional[NodeDiagnostics] = None
+        self._pacing: Optional[ReplayPacing] = None
 
     def configure(self) -> None:
         """Read the parameters, load the calibration, open a file, create the publishers."""
@@ -171,6 +176,10 @@ class CameraNode(ManagedNode):
         # Say "publishing" once frames flow (after each (re)open), not while none can.
         self._announced = False
         self._started = 0.0
+        # A file paced by its readers (pace_ahead): the first frame, kept to send again.
+        self._first: Optional[tuple[np.ndarray, Header]] = None
+        if not self._is_camera and self.config.pace_ahead:
+            self._pacing = ReplayPacing(self, self.config.pace_ahead)
         self._diagnostics = NodeDiagnostics(self, state=lambda: self.state_label,
                                             waiting=self._gate.long_wait)
 
@@ -199,6 +208,9 @@ class CameraNode(ManagedNode):
         for publisher in (self._image_pub, self._info_pub, self._compressed_pub):
             if publisher is not None:
                 self.destroy_lifecycle_publisher(publisher)
+        if self._pacing is not None:
+            self._pacing.destroy()
+            self._pacing = None
         self._diagnostics.destroy()
 
     def _destroy_timers(self) -> None:
@@ -250,6 +262,13 @@ class CameraNode(ManagedNode):
             return
         if time.monotonic() < self._started:
             return  # start_delay
+        pace = Pace.SEND if self._pacing is None else self._pacing.decide()
+        if pace is Pace.WAIT:
+            return
+        if pace is Pace.REPEAT:
+            self._publish_frame(*self._first)
+            self._pacing.sent(self._first[1].stamp, repeat=True)
+            return
         started = time.perf_counter()
         try:
             frame = self._source.read()
@@ -264,19 +283,34 @@ class CameraNode(ManagedNode):
             self._close_source()
             self.destroy_timer(self._timer)
             self._timer = None
-            # Linger so the last frames are delivered, then end the process.
-            self._end_timer = self.create_timer(END_LINGER, self.finish)
+            # Paced: wait for the last frames' answers (bounded by the pacing timeout). Then
+            # linger so the last frames are delivered, and end the process.
+            self._end_timer = self.create_timer(DRAIN_POLL, self._end_when_drained)
             return
         self._diagnostics.received()
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.config.frame_id)
-        self._publish_raw(frame, header)
-        self._publish_compressed(frame, header)
-        self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
+        self._publish_frame(frame, header)
+        if self._pacing is not None:
+            if self._first is None:
+                self._first = (frame, header)
+            self._pacing.sent(header.stamp)
         self._diagnostics.published(header.stamp, started)
         self._frames += 1
         if not self._announced:
             self._announced = True
             self.get_logger().info(f'publishing {self._describe()} at {self._rate:.1f} Hz')
+
+    def _end_when_drained(self) -> None:
+        if self._pacing is not None and not self._pacing.pacer.drained():
+            return
+        self.destroy_timer(self._end_timer)
+        self._end_timer = self.create_timer(END_LINGER, self.finish)
+
+    def _publish_frame(self, frame: np.ndarray, header: Header) -> None:
+        """Publish the frame raw, compressed (if asked) and its camera_info."""
+        self._publish_raw(frame, header)
+        self._publish_compressed(frame, header)
+        self._info_pub.publish(self._camera_info(header, frame.shape[1], frame.shape[0]))
 
     def _publish_raw(self, frame: np.ndarray, header: Header) -> None:
         """Publish the frame on image_raw in output_encoding (an odd size is said once)."""
