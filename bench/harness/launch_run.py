@@ -46,8 +46,9 @@ _LOGGER = re.compile(r'\[INFO\] \[[\d.]+\] \[([\w.]+)\]: (.*)')
 # (a process is named '<executable>-<N>'; other loggers, e.g. launch_ros's, are not processes).
 _LAUNCH_LINE = re.compile(r'^([\d.]+) \[\w+\] \[(\w+-\d+)\]: (.*)$')
 _EXIT_CODE = re.compile(r'process has died \[pid \d+, exit code (-?\d+)')
-# The prefix launch puts before a process's screen output: '[face_tracker_node-2] ...'.
-_PREFIX = re.compile(r'^\[([\w-]+)\] ')
+# The prefix launch puts before a process's screen output: '[face_tracker_node-2] ...' (a
+# process's own '[ERROR] [emotion_echo]: ...' is not one: no '-<N>').
+_PREFIX = re.compile(r'^\[(\w+-\d+)\] ')
 
 
 def descendants(pid: int) -> list[int]:
