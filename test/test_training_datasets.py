@@ -277,6 +277,17 @@ def test_stratified_split_of_subject_names_warns(ck_folders, fer_csv):
                                   FER2013_LABELS).warnings == []
 
 
+def test_macro_f1_averages_over_the_classes_that_occur():
+    happy, sad, neutral = (FER2013_LABELS.index(name) for name in ('happy', 'sad', 'neutral'))
+    perfect = reporting.compute_metrics(np.array([happy, sad]), np.array([happy, sad]),
+                                        FER2013_LABELS)
+    assert perfect['accuracy'] == 1.0 and perfect['macro_f1'] == 1.0
+    # A class predicted but never true counts (its F1 is 0); absent ones do not.
+    wrong = reporting.compute_metrics(np.array([happy, happy]), np.array([happy, neutral]),
+                                      FER2013_LABELS)
+    assert wrong['macro_f1'] == pytest.approx((2 / 3 + 0.0) / 2)
+
+
 def test_metrics_without_any_face_are_zero():
     metrics = reporting.compute_metrics(np.zeros(0), np.zeros(0), FER2013_LABELS)
     assert metrics['n'] == 0 and metrics['accuracy'] == 0.0 and metrics['macro_f1'] == 0.0
