@@ -16,6 +16,7 @@
 
 from builtin_interfaces.msg import Time
 from emotion_msgs.msg import EmotionArray
+from emotion_ros.core.emotion.pairing import stamp_key
 from emotion_ros.core.frames.pacing import Pace, Pacer
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -25,10 +26,6 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 PACE_TIMEOUT = 5.0
 # The answers: best effort (a lost one is covered by the next), a few deep.
 ANSWER_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)
-
-
-def _nanoseconds(stamp: Time) -> int:
-    return stamp.sec * 1_000_000_000 + stamp.nanosec
 
 
 class ReplayPacing:
@@ -41,7 +38,7 @@ class ReplayPacing:
         self._warned = 0
         self._subscription = node.create_subscription(
             EmotionArray, 'emotions', lambda msg: self.pacer.on_answer(
-                _nanoseconds(msg.header.stamp)), ANSWER_QOS)
+                stamp_key(msg.header.stamp)), ANSWER_QOS)
 
     def decide(self) -> Pace:
         """Tell what the next tick does; a stall ended by the timeout is said once (WARN)."""
@@ -56,7 +53,7 @@ class ReplayPacing:
 
     def sent(self, stamp: Time, repeat: bool = False) -> None:
         """Record a frame published with this stamp (``repeat``: the first one again)."""
-        self.pacer.on_sent(_nanoseconds(stamp), repeat)
+        self.pacer.on_sent(stamp_key(stamp), repeat)
 
     def destroy(self) -> None:
         """Unsubscribe."""

@@ -30,7 +30,7 @@ Nothing waits forever: with no new answer for ``timeout`` seconds the file plays
 rate (:attr:`Pacer.gave_up` says so once per stall), as it would without pacing. ROS-free.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 import enum
 import time
 from typing import Optional
@@ -68,7 +68,7 @@ class Pacer:
         self.ahead = ahead
         self.timeout = timeout
         self._clock = clock
-        self._index: dict[int, int] = {}  # stamp (ns) -> frame number, of unanswered frames
+        self._index: dict[Hashable, int] = {}  # stamp -> frame number, unanswered frames
         self.sent = 0  # frames sent (a repeat is not a new frame)
         self.answered = -1  # highest frame number answered (-1: none yet)
         self._last_send = 0.0
@@ -80,20 +80,21 @@ class Pacer:
         """Tell what to do now: send the next frame, wait, or repeat the first."""
         if self.sent == 0:
             return Pace.SEND
+        held = self.answered < 0 or self.unanswered >= self.ahead
+        if not held:
+            return Pace.SEND
         now = self._clock()
         if now - self._progress < self.timeout:
-            if self.answered < 0:
-                return Pace.REPEAT if now - self._last_send >= REPEAT_INTERVAL else Pace.WAIT
-            if self.unanswered >= self.ahead:
-                return Pace.WAIT
-            return Pace.SEND
-        if not self._stalled and (self.answered < 0 or self.unanswered >= self.ahead):
+            if self.answered < 0 and now - self._last_send >= REPEAT_INTERVAL:
+                return Pace.REPEAT
+            return Pace.WAIT
+        if not self._stalled:
             self._stalled = True
             self.gave_up += 1
         return Pace.SEND
 
-    def on_sent(self, stamp: int, repeat: bool = False) -> None:
-        """Record a frame sent with its stamp (ns); ``repeat``: the first frame again."""
+    def on_sent(self, stamp: Hashable, repeat: bool = False) -> None:
+        """Record a frame sent with its stamp (e.g. ``pairing.stamp_key``); ``repeat``: again."""
         now = self._clock()
         self._last_send = now
         if repeat:
@@ -105,8 +106,8 @@ class Pacer:
         if len(self._index) > REMEMBERED * self.ahead:
             del self._index[next(iter(self._index))]
 
-    def on_answer(self, stamp: int) -> None:
-        """Record an output of the pipeline for the frame with this stamp (ns)."""
+    def on_answer(self, stamp: Hashable) -> None:
+        """Record an output of the pipeline for the frame with this stamp."""
         number: Optional[int] = self._index.get(stamp)
         if number is None or number <= self.answered:
             return
