@@ -18,6 +18,7 @@ import csv
 from dataclasses import replace
 import hashlib
 import json
+import os
 from pathlib import Path
 import shutil
 
@@ -247,3 +248,15 @@ def test_bad_init_is_one_line_error(earlier_run, tmp_path, capsys, options, mess
     assert train.main(argv + options(model)) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and error[0].startswith('train.py: error: ') and message in error[0]
+
+
+@pytest.mark.parametrize('spelling', [['--init', 'missing.keras'], ['--init=missing.keras']])
+def test_init_turns_onednn_off_unless_the_user_set_it(tmp_path, monkeypatch, spelling):
+    """--init (either spelling) sets TF_ENABLE_ONEDNN_OPTS=0; a user's own value is kept."""
+    argv = ['--data', str(tmp_path), '--run-dir', str(tmp_path / 'run'), *spelling]
+    monkeypatch.delenv('TF_ENABLE_ONEDNN_OPTS', raising=False)
+    assert train.main(argv) == 2  # no such model: the setting comes first
+    assert os.environ['TF_ENABLE_ONEDNN_OPTS'] == '0'
+    monkeypatch.setenv('TF_ENABLE_ONEDNN_OPTS', '1')
+    assert train.main(argv) == 2
+    assert os.environ['TF_ENABLE_ONEDNN_OPTS'] == '1'

@@ -254,7 +254,8 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    if '--init' in (sys.argv[1:] if argv is None else argv):
+    arguments = sys.argv[1:] if argv is None else argv
+    if any(arg == '--init' or arg.startswith('--init=') for arg in arguments):
         # Fitting the bundled .hdf5 with every layer trainable aborted in its first step with
         # TensorFlow 2.21's oneDNN custom operations on (free(): invalid pointer, 3 of 3 tries;
         # doc/training.md); set before TensorFlow is imported, and a user's own value wins.
